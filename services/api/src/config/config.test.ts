@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const minimal = { DB_HOST: 'db', DB_PASSWORD: 'pw' };
+
+function errorsOf(env: Record<string, string>): string[] {
+  const result = loadConfig(env);
+  if (result.ok) throw new Error('expected the configuration to be rejected');
+  return result.errors;
+}
+
+describe('loadConfig', () => {
+  it('fills documented defaults from a minimal environment', () => {
+    const result = loadConfig(minimal);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      port: 8000,
+      host: '0.0.0.0',
+      logLevel: 'info',
+      chaosEndpoints: false,
+      migrateOnStart: false,
+      corsOrigins: [],
+      trustProxy: false,
+      rateLimit: { max: 600, windowMs: 60_000 },
+      shutdown: { drainDelayMs: 0, timeoutMs: 10_000 },
+      database: { host: 'db', port: 5432, name: 'todo', user: 'todo', password: 'pw', poolMax: 10 },
+      service: { name: 'todo-api', version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
+    });
+  });
+
+  it('treats empty variables as unset, as compose passes them', () => {
+    const result = loadConfig({ ...minimal, PORT: '', LOG_LEVEL: '' });
+    expect(result.ok && result.config.port).toBe(8000);
+  });
+
+  it('gives one message per bad value, naming the variable and the value', () => {
+    const errors = errorsOf({ ...minimal, PORT: '70000', RATE_LIMIT_MAX: '-3', MIGRATE_ON_START: 'yes' });
+    expect(errors).toHaveLength(3);
+    expect(errors).toContain('PORT: must be at most 65535 (got "70000")');
+    expect(errors).toContain('RATE_LIMIT_MAX: must be an integer between 0 and 1000000 (got "-3")');
+    expect(errors).toContain('MIGRATE_ON_START: must be true or false (got "yes")');
+  });
+
+  it('requires the database host and a password, and never echoes the password', () => {
+    expect(errorsOf({})).toEqual(['DB_HOST: is required (not set)', 'DB_PASSWORD: is required (or set DB_PASSWORD_FILE) (not set)']);
+    const errors = errorsOf({ DB_HOST: 'db', DB_PASSWORD: 'top-secret', DB_PASSWORD_FILE: '/run/secrets/x' });
+    expect(errors.join()).not.toContain('top-secret');
+  });
+
+  it('reads the password from DB_PASSWORD_FILE (a Docker secret) and trims the newline', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'db_password');
+    writeFileSync(file, 's3cret\n');
+    const result = loadConfig({ DB_HOST: 'db', DB_PASSWORD_FILE: file });
+    expect(result.ok && result.config.database.password).toBe('s3cret');
+    expect(errorsOf({ DB_HOST: 'db', DB_PASSWORD_FILE: `${file}.missing` })).toEqual([
+      `DB_PASSWORD_FILE: cannot read ${file}.missing (ENOENT)`,
+    ]);
+  });
+
+  it('parses CORS origins and TRUST_PROXY, rejecting nonsense', () => {
+    const result = loadConfig({ ...minimal, CORS_ORIGINS: 'https://a.example, http://localhost:8080', TRUST_PROXY: 'uniquelocal, 10.0.0.0/8' });
+    expect(result.ok && result.config.corsOrigins).toEqual(['https://a.example', 'http://localhost:8080']);
+    expect(result.ok && result.config.trustProxy).toEqual(['uniquelocal', '10.0.0.0/8']);
+    expect(errorsOf({ ...minimal, CORS_ORIGINS: 'https://a.example/path' })[0]).toMatch(/^CORS_ORIGINS: /);
+    expect(errorsOf({ ...minimal, TRUST_PROXY: 'everyone' })[0]).toMatch(/^TRUST_PROXY: /);
+  });
+});

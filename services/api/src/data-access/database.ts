@@ -1,0 +1,63 @@
+import pg from 'pg';
+import { Sequelize } from 'sequelize';
+import type { DatabaseConfig } from '../config/config.js';
+import type { PoolStats } from '../observability/metrics.js';
+
+export function createSequelize(config: DatabaseConfig, applicationName: string): Sequelize {
+  return new Sequelize({
+    dialect: 'postgres',
+    dialectModule: pg,
+    host: config.host,
+    port: config.port,
+    database: config.name,
+    username: config.user,
+    password: config.password,
+    // SQL is never logged: statements can carry user data.
+    logging: false,
+    pool: {
+      max: config.poolMax,
+      min: 0,
+      // Fail fast while the database is down instead of queueing requests for 60 s.
+      acquire: config.connectTimeoutMs + 1_000,
+      idle: 10_000,
+      evict: 1_000,
+    },
+    dialectOptions: {
+      application_name: applicationName,
+      connectionTimeoutMillis: config.connectTimeoutMs,
+      statement_timeout: config.statementTimeoutMs,
+      ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
+    },
+    define: { underscored: true },
+  });
+}
+
+interface SequelizePool {
+  size: number;
+  available: number;
+  using: number;
+  waiting: number;
+  maxSize: number;
+}
+
+export function poolStats(sequelize: Sequelize, max: number): PoolStats {
+  // sequelize-pool is not part of Sequelize's typed API; read it defensively.
+  const pool = (sequelize.connectionManager as unknown as { pool?: SequelizePool }).pool;
+  if (pool === undefined) return { inUse: 0, idle: 0, waiting: 0, max };
+  return { inUse: pool.using, idle: pool.available, waiting: pool.waiting, max };
+}
+
+/** True when PostgreSQL answers a trivial query within the timeout. */
+export async function pingDatabase(sequelize: Sequelize, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([sequelize.query('SELECT 1', { raw: true }).then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,62 @@
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../../config/config.js';
+import type { Readiness } from '../../domain/readiness.js';
+import type { TodoService } from '../../domain/todo.service.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { RequestContext } from '../../observability/request-context.js';
+import { accessLog } from './middleware/access-log.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { httpMetrics } from './middleware/http-metrics.js';
+import { rateLimitPerClient } from './middleware/rate-limit.js';
+import { requestId } from './middleware/request-id.js';
+import { chaosRoutes } from './routes/chaos.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { metricsRoutes } from './routes/metrics.routes.js';
+import { todoRoutes } from './routes/todos.routes.js';
+
+export interface AppDependencies {
+  config: Pick<Config, 'chaosEndpoints' | 'corsOrigins' | 'trustProxy' | 'rateLimit'>;
+  logger: Logger;
+  metrics: Metrics;
+  requestContext: RequestContext;
+  readiness: Readiness;
+  todos: TodoService;
+}
+
+/** The Express app without listen(): tests drive it directly, server.ts serves it. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('etag', false);
+
+  app.use(requestId(deps.requestContext));
+  app.use((_req, res, next) => {
+    // While draining, tell keep-alive clients to reconnect elsewhere.
+    if (deps.readiness.isShuttingDown) res.set('Connection', 'close');
+    next();
+  });
+  app.use(httpMetrics(deps.metrics));
+  app.use(accessLog(deps.logger));
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: deps.config.corsOrigins.length > 0 ? deps.config.corsOrigins : false,
+      exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+
+  app.use(healthRoutes(deps.readiness));
+  app.use(metricsRoutes(deps.metrics.registry));
+  app.use('/api', rateLimitPerClient(deps.config.rateLimit));
+  app.use(todoRoutes(deps.todos));
+  if (deps.config.chaosEndpoints) app.use(chaosRoutes());
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,243 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestDatabase } from '../../test-support/postgres.js';
+import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
+
+let db: TestDatabase;
+let service: TestService;
+
+beforeAll(async () => {
+  db = await startPostgres();
+  service = await startTestService({ ...db.env, CORS_ORIGINS: 'https://todo.example.com' });
+});
+
+afterAll(async () => {
+  await service?.close();
+  await db?.container.stop();
+});
+
+const api = () => request(service.app);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('request ids', () => {
+  it('keeps a valid incoming X-Request-Id and puts it on the response and the log line', async () => {
+    const id = 'client-abc_123.x';
+    await api().get('/api/todos').set('X-Request-Id', id).expect(200).expect('X-Request-Id', id);
+    expect(service.logs.forRequest(id)).toHaveLength(1);
+  });
+
+  it.each([
+    ['too long', 'a'.repeat(129)],
+    ['with spaces', 'has space'],
+    ['with a newline attempt', 'abc%0d%0aSet-Cookie:x'],
+    ['with unicode', 'ünïcode'],
+  ])('replaces an incoming id %s with a new UUID', async (_name, id) => {
+    const response = await api().get('/api/todos').set('X-Request-Id', encodeURI(id)).expect(200);
+    expect(response.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('generates a UUID when none is sent, also on errors', async () => {
+    const response = await api().get('/nowhere').expect(404);
+    expect(response.headers['x-request-id']).toMatch(UUID);
+    expect(response.body).toMatchObject({ error: { requestId: response.headers['x-request-id'] } });
+  });
+});
+
+describe('access log: one ECS line per request', () => {
+  it('writes the ECS fields for a successful request', async () => {
+    const id = 'log-line-ok';
+    await api().post('/api/todos?secret=query').set('X-Request-Id', id).send({ title: 'private title' }).expect(201);
+    const lines = service.logs.forRequest(id);
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    expect(line).toMatchObject({
+      'log.level': 'info',
+      message: 'POST /api/todos 201',
+      'ecs.version': expect.any(String),
+      'service.name': 'todo-api',
+      'service.version': expect.stringMatching(/^\d+\.\d+\.\d+/),
+      'http.request.method': 'POST',
+      'url.path': '/api/todos',
+      'http.response.status_code': 201,
+      'http.request.id': id,
+    });
+    expect(Date.parse(line['@timestamp'] as string)).not.toBeNaN();
+    expect(line['event.duration']).toEqual(expect.any(Number));
+    expect(line['event.duration'] as number).toBeGreaterThan(0);
+    // Neither bodies, query strings nor headers are logged.
+    const text = JSON.stringify(line);
+    expect(text).not.toContain('private title');
+    expect(text).not.toContain('secret=query');
+    expect(text).not.toContain('todo-test-password');
+  });
+
+  it('logs a client error at warn without error fields', async () => {
+    const id = 'log-line-404';
+    await api().get('/api/todos/424242').set('X-Request-Id', id).expect(404);
+    const [line] = service.logs.forRequest(id);
+    expect(line).toMatchObject({ 'log.level': 'warn', 'http.response.status_code': 404, 'url.path': '/api/todos/424242' });
+    expect(line).not.toHaveProperty('error.type');
+  });
+
+  it('logs a 500 at error with error.type, error.message and error.stack_trace, none of which reach the body', async () => {
+    const id = 'log-line-500';
+    const response = await api().get('/api/simulate-error').set('X-Request-Id', id).expect(500);
+    expect(response.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error', requestId: id } });
+    expect(JSON.stringify(response.body)).not.toMatch(/stack|at .*\.ts|Simulated/);
+    const lines = service.logs.forRequest(id);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      'log.level': 'error',
+      'http.response.status_code': 500,
+      'error.type': 'SimulatedFailure',
+      'error.message': 'Simulated failure for an alert drill',
+      'error.stack_trace': expect.stringContaining('chaos.routes'),
+    });
+  });
+
+  it('logs probes and scrapes at debug so they do not drown real traffic', async () => {
+    const id = 'probe-line';
+    await api().get('/health/live').set('X-Request-Id', id).expect(200);
+    expect(service.logs.forRequest(id)[0]).toMatchObject({ 'log.level': 'debug', 'url.path': '/health/live' });
+  });
+});
+
+describe('metrics', () => {
+  it('serves the Prometheus exposition format with every metric family the dashboards use', async () => {
+    const response = await api().get('/metrics').expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    for (const family of [
+      'http_requests_total',
+      'http_request_duration_seconds',
+      'http_requests_in_flight',
+      'todo_tasks_created_total',
+      'todo_tasks_completed_total',
+      'todo_tasks_deleted_total',
+      'app_info',
+      'app_ready',
+      'app_dependency_up',
+      'db_pool_connections',
+      'db_pool_waiting_requests',
+      'db_query_duration_seconds',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
+      expect(response.text).toContain(`# TYPE ${family} `);
+    }
+    expect(response.text).toMatch(/^app_info\{version="\d+\.\d+\.\d+"\} 1$/m);
+    expect(response.text).toMatch(/^app_ready 1$/m);
+    expect(response.text).toMatch(/^app_dependency_up\{dependency="database"\} 1$/m);
+  });
+
+  it('counts a request under its route template and status code, and observes its duration', async () => {
+    const labels = { method: 'GET', route: '/api/todos/:id', status_code: '404' };
+    const before = await metricValue(service, 'http_requests_total', labels);
+    const beforeCount = await metricValue(service, 'http_request_duration_seconds_count', labels);
+    await api().get('/api/todos/777').expect(404);
+    await api().get('/api/todos/778').expect(404);
+    expect(await metricValue(service, 'http_requests_total', labels)).toBe(before + 2);
+    expect(await metricValue(service, 'http_request_duration_seconds_count', labels)).toBe(beforeCount + 2);
+  });
+
+  it('has histogram buckets at the SLO thresholds 100 ms, 250 ms, 500 ms and 1 s', async () => {
+    await api().get('/api/todos').expect(200);
+    const text = await service.metrics.registry.getSingleMetricAsString('http_request_duration_seconds');
+    for (const le of ['0.1', '0.25', '0.5', '1']) expect(text).toContain(`le="${le}"`);
+  });
+
+  it('labels errors raised before the handler (bad JSON, wrong type) with their route', async () => {
+    const labels = { method: 'POST', route: '/api/todos', status_code: '400' };
+    const before = await metricValue(service, 'http_requests_total', labels);
+    await api().post('/api/todos').set('Content-Type', 'application/json').send('{').expect(400);
+    expect(await metricValue(service, 'http_requests_total', labels)).toBe(before + 1);
+  });
+
+  it('puts every unknown path under one route label, so no request can grow cardinality', async () => {
+    const before = await metricValue(service, 'http_requests_total', { route: 'unmatched', status_code: '404' });
+    for (let i = 0; i < 5; i++) await api().get(`/random/${i}/${Math.random()}`).expect(404);
+    expect(await metricValue(service, 'http_requests_total', { route: 'unmatched', status_code: '404' })).toBe(before + 5);
+    const text = await service.metrics.registry.getSingleMetricAsString('http_requests_total');
+    expect(text).not.toContain('/random/');
+  });
+
+  it('measures the simulated latency and the 500 of the chaos endpoints', async () => {
+    const slow = { method: 'GET', route: '/api/simulate-latency', status_code: '200' };
+    const beforeSlow = await metricValue(service, 'http_request_duration_seconds_bucket', { ...slow, le: '0.25' });
+    const beforeSlowCount = await metricValue(service, 'http_request_duration_seconds_count', slow);
+    const response = await api().get('/api/simulate-latency?ms=300').expect(200);
+    expect(response.body).toEqual({ delayedMs: 300 });
+    expect(await metricValue(service, 'http_request_duration_seconds_count', slow)).toBe(beforeSlowCount + 1);
+    // 300 ms must not land in the 250 ms bucket.
+    expect(await metricValue(service, 'http_request_duration_seconds_bucket', { ...slow, le: '0.25' })).toBe(beforeSlow);
+
+    const failed = { method: 'GET', route: '/api/simulate-error', status_code: '500' };
+    const beforeFailed = await metricValue(service, 'http_requests_total', failed);
+    await api().get('/api/simulate-error').expect(500);
+    expect(await metricValue(service, 'http_requests_total', failed)).toBe(beforeFailed + 1);
+  });
+
+  it('times repository operations by outcome', async () => {
+    const before = await metricValue(service, 'db_query_duration_seconds_count', { operation: 'list', outcome: 'ok' });
+    await api().get('/api/todos').expect(200);
+    expect(await metricValue(service, 'db_query_duration_seconds_count', { operation: 'list', outcome: 'ok' })).toBe(before + 1);
+  });
+});
+
+describe('chaos endpoints', () => {
+  it.each(['-1', '10001', 'abc', ''])('simulate-latency rejects ms=%s with 400', async (ms) => {
+    const response = await api().get(`/api/simulate-latency?ms=${ms}`).expect(400);
+    expect(response.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', details: [{ field: 'ms' }] } });
+  });
+
+  it('answers 404 when CHAOS_ENDPOINTS=false', async () => {
+    const off = await startTestService({ ...db.env, CHAOS_ENDPOINTS: 'false' }, { migrate: false });
+    try {
+      await request(off.app).get('/api/simulate-error').expect(404);
+      await request(off.app).get('/api/simulate-latency?ms=1').expect(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
+describe('HTTP hardening', () => {
+  it('sends helmet headers and no X-Powered-By', async () => {
+    const response = await api().get('/api/todos').expect(200);
+    expect(response.headers['x-powered-by']).toBeUndefined();
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['strict-transport-security']).toBeDefined();
+  });
+
+  it('allows CORS only from the configured origins', async () => {
+    const allowed = await api().get('/api/todos').set('Origin', 'https://todo.example.com').expect(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://todo.example.com');
+    const other = await api().get('/api/todos').set('Origin', 'https://evil.example.com').expect(200);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('rate limits per client with 429 RATE_LIMITED and Retry-After, sparing health and metrics', async () => {
+    const limited = await startTestService({ ...db.env, RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' }, { migrate: false });
+    try {
+      for (let i = 0; i < 3; i++) await request(limited.app).get('/api/todos').expect(200);
+      const response = await request(limited.app).get('/api/todos').expect(429);
+      expect(response.body).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(response.headers['retry-after'])).toBeLessThanOrEqual(60);
+      await request(limited.app).get('/health/ready').expect(200);
+      await request(limited.app).get('/metrics').expect(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('health', () => {
+  it('GET /health/live → 200 {"status":"ok"}', async () => {
+    await api().get('/health/live').expect(200, { status: 'ok' });
+  });
+
+  it.each(['/health/ready', '/health'])('GET %s → 200 ready with the database up', async (path) => {
+    await api().get(path).expect(200, { status: 'ready', checks: { database: 'up' } });
+  });
+});

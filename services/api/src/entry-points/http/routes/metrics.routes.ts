@@ -1,0 +1,15 @@
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+import { allowOnly } from '../middleware/method-not-allowed.js';
+
+export function metricsRoutes(registry: Registry): Router {
+  const router = Router();
+  router
+    .route('/metrics')
+    .get(async (_req, res) => {
+      const body = await registry.metrics();
+      res.set('Content-Type', registry.contentType).send(body);
+    })
+    .all(allowOnly('GET'));
+  return router;
+}

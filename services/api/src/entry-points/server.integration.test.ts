@@ -1,0 +1,117 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../test-support/poll.js';
+import { freePort } from '../test-support/ports.js';
+import { startPostgres, type TestDatabase } from '../test-support/postgres.js';
+import { ServerProcess } from '../test-support/server-process.js';
+
+let db: TestDatabase;
+let server: ServerProcess | undefined;
+
+beforeAll(async () => {
+  db = await startPostgres();
+});
+
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+afterAll(async () => {
+  await db?.container.stop();
+});
+
+async function startServer(env: Record<string, string>): Promise<{ base: string; process: ServerProcess }> {
+  const port = await freePort();
+  server = ServerProcess.start({
+    ...db.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CHAOS_ENDPOINTS: 'true',
+    MIGRATE_ON_START: 'true',
+    RATE_LIMIT_MAX: '0',
+    ...env,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await pollUntil(
+    () => fetch(`${base}/health/ready`).then((r) => r.status),
+    (status) => status === 200,
+    { timeoutMs: 30_000, what: 'server ready (migrated at start-up)' },
+  );
+  return { base, process: server };
+}
+
+describe('start-up', () => {
+  it('exits 1 with one clear message per bad value and never echoes the password', async () => {
+    server = ServerProcess.start({ PORT: 'eighty', DB_HOST: 'db', DB_PASSWORD: 'hunter2-secret', LOG_LEVEL: 'loud', CHAOS_ENDPOINTS: 'maybe' });
+    const exit = await server.exit();
+    expect(exit.code).toBe(1);
+    const stderr = server.stderr.join('');
+    expect(stderr).toContain('Invalid configuration');
+    expect(stderr).toContain('PORT: must be an integer between 1 and 65535 (got "eighty")');
+    expect(stderr).toMatch(/LOG_LEVEL: .* \(got "loud"\)/);
+    expect(stderr).toContain('CHAOS_ENDPOINTS: must be true or false (got "maybe")');
+    expect(stderr).not.toContain('hunter2-secret');
+  });
+
+  it('migrates at start-up when MIGRATE_ON_START=true and serves data', async () => {
+    const { base } = await startServer({});
+    const created = await fetch(`${base}/api/todos`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: 'from a real socket' }),
+    });
+    expect(created.status).toBe(201);
+    const lines = server!.logLines();
+    expect(lines.some((line) => typeof line.message === 'string' && line.message.startsWith('migrations done'))).toBe(true);
+  });
+});
+
+describe('graceful shutdown on SIGTERM', () => {
+  it('turns readiness 503, lets the in-flight request finish, closes the pool and exits 0', async () => {
+    const { base, process: proc } = await startServer({ SHUTDOWN_DRAIN_DELAY_MS: '1500', SHUTDOWN_TIMEOUT_MS: '10000' });
+    const inFlight = fetch(`${base}/api/simulate-latency?ms=2500`);
+    await pollUntil(
+      () => fetch(`${base}/metrics`).then((r) => r.text()),
+      (text) => /^http_requests_in_flight [1-9]/m.test(text),
+      { timeoutMs: 5_000, what: 'slow request in flight' },
+    );
+
+    proc.signal('SIGTERM');
+    const draining = await pollUntil(
+      () => fetch(`${base}/health/ready`).then(async (r) => ({ status: r.status, body: await r.json() })),
+      (r) => r.status === 503,
+      { timeoutMs: 1_000, what: 'readiness 503 while draining' },
+    );
+    expect(draining.body).toMatchObject({ status: 'not_ready' });
+
+    const finished = await inFlight;
+    expect(finished.status).toBe(200);
+    expect(await finished.json()).toEqual({ delayedMs: 2500 });
+
+    expect(await proc.exit()).toEqual({ code: 0, signal: null });
+    const actions = proc.logLines().map((line) => line['event.action']);
+    expect(actions).toContain('shutdown-started');
+    expect(actions).toContain('shutdown-complete');
+    // It exited because the last request finished, not because the timeout fired.
+    expect(proc.logLines().filter((line) => line['log.level'] === 'warn')).toEqual([]);
+    await expect(fetch(`${base}/health/live`)).rejects.toThrow();
+  });
+
+  it('bounds the wait: a request longer than SHUTDOWN_TIMEOUT_MS is cut and the process still exits 0', async () => {
+    const { base, process: proc } = await startServer({ SHUTDOWN_TIMEOUT_MS: '500' });
+    const tooSlow = fetch(`${base}/api/simulate-latency?ms=10000`).then(
+      (r) => r.status,
+      () => 'connection closed',
+    );
+    await pollUntil(
+      () => fetch(`${base}/metrics`).then((r) => r.text()),
+      (text) => /^http_requests_in_flight [1-9]/m.test(text),
+      { timeoutMs: 5_000, what: 'slow request in flight' },
+    );
+    const startedAt = Date.now();
+    proc.signal('SIGTERM');
+    expect(await proc.exit()).toEqual({ code: 0, signal: null });
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(await tooSlow).toBe('connection closed');
+  });
+});

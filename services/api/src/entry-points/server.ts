@@ -1,0 +1,112 @@
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../config/config.js';
+import { migrateUp } from '../data-access/migrator.js';
+import { errorFields } from '../observability/logger.js';
+import { createService, type Service } from '../service.js';
+
+const MIGRATION_RETRY_MS = { first: 500, max: 10_000 };
+const IDLE_REAP_INTERVAL_MS = 100;
+
+/** With MIGRATE_ON_START the API still starts while PostgreSQL is down and migrates once it answers. */
+async function migrateWhenDatabaseAnswers(service: Service, stopped: () => boolean): Promise<void> {
+  let delay = MIGRATION_RETRY_MS.first;
+  while (!stopped()) {
+    try {
+      const applied = await migrateUp(service.sequelize, service.logger);
+      service.logger.info(`migrations done (${applied.length} applied)`, { 'labels.migrations': applied.join(',') });
+      service.readiness.markSchemaReady();
+      return;
+    } catch (error) {
+      service.logger.warn(`migrations not applied yet, retrying in ${delay} ms`, errorFields(error));
+      await sleep(delay);
+      delay = Math.min(delay * 2, MIGRATION_RETRY_MS.max);
+    }
+  }
+}
+
+/**
+ * SIGTERM: readiness turns 503 at once, the listener stays open for the drain
+ * delay (so a load balancer notices), then stops accepting; in-flight requests
+ * get until the timeout to finish; then the pool closes and the process exits 0.
+ */
+async function shutdown(service: Service, server: Server, signal: string): Promise<void> {
+  const { logger, config } = service;
+  service.readiness.beginShutdown();
+  logger.info(`${signal} received, shutting down`, { 'event.action': 'shutdown-started' });
+  await sleep(config.shutdown.drainDelayMs);
+
+  let closed = false;
+  const allClosed = new Promise<void>((resolve) => server.close(() => resolve())).then(() => {
+    closed = true;
+  });
+  // close() only stops accepting: keep-alive sockets stay open until they idle out.
+  // Close each one as soon as its last request finishes.
+  const reaper = setInterval(() => server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
+  server.closeIdleConnections();
+  await Promise.race([allClosed, sleep(config.shutdown.timeoutMs)]);
+  clearInterval(reaper);
+  if (!closed) {
+    logger.warn(`requests still running after ${config.shutdown.timeoutMs} ms, closing their connections`);
+    server.closeAllConnections();
+  }
+  await service.sequelize.close();
+  logger.info('shutdown complete', { 'event.action': 'shutdown-complete' });
+}
+
+function main(): void {
+  const result = loadConfig(process.env);
+  if (!result.ok) {
+    process.stderr.write(`Invalid configuration:\n${result.errors.map((line) => `  - ${line}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  const service = createService(result.config);
+  const { logger, config } = service;
+
+  // Untrusted errors outside a request: log with the stack and crash; the orchestrator restarts us.
+  process.on('uncaughtException', (error) => {
+    logger.error('uncaught exception, exiting', errorFields(error));
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection, exiting', errorFields(reason));
+    process.exit(1);
+  });
+
+  const server = service.app.listen(config.port, config.host, () => {
+    logger.info(`listening on ${config.host}:${config.port}`, {
+      'event.action': 'listening',
+      'labels.chaos_endpoints': String(config.chaosEndpoints),
+    });
+  });
+  server.on('error', (error) => {
+    logger.error('cannot listen', errorFields(error));
+    process.exit(1);
+  });
+  // Longer than a reverse proxy's idle keep-alive, so the proxy closes first and never reuses a closed socket.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  let stopping = false;
+  if (config.migrateOnStart) {
+    migrateWhenDatabaseAnswers(service, () => stopping).catch((error: unknown) => {
+      logger.error('migration loop failed', errorFields(error));
+    });
+  }
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    shutdown(service, server, signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', errorFields(error));
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main();

@@ -1,0 +1,58 @@
+import { ecsFormat } from '@elastic/ecs-winston-format';
+import winston from 'winston';
+import type { Writable } from 'node:stream';
+import type { RequestContext } from './request-context.js';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  level: string;
+  service: { name: string; version: string };
+  context: RequestContext;
+  /** Where lines go; stdout unless a test captures them. */
+  stream?: Writable;
+}
+
+/** Adds the current request's id to lines that do not carry one already. */
+function requestIdFormat(context: RequestContext): winston.Logform.Format {
+  return winston.format((info) => {
+    const scope = context.current();
+    if (scope !== undefined && info['http.request.id'] === undefined) info['http.request.id'] = scope.requestId;
+    return info;
+  })();
+}
+
+/** ECS JSON lines, one per event, on stdout. */
+export function createLogger(options: LoggerOptions): Logger {
+  const transport =
+    options.stream === undefined
+      ? new winston.transports.Console()
+      : new winston.transports.Stream({ stream: options.stream });
+  return winston.createLogger({
+    level: options.level,
+    format: winston.format.combine(
+      requestIdFormat(options.context),
+      // convertReqRes stays off: it serialises every header (cookies, authorization)
+      // and costs throughput; the access log sets the HTTP fields itself.
+      ecsFormat({
+        convertReqRes: false,
+        apmIntegration: false,
+        serviceName: options.service.name,
+        serviceVersion: options.service.version,
+      }),
+    ),
+    transports: [transport],
+  });
+}
+
+/** ECS error fields from an error, without its enumerable properties (SQL, bind parameters). */
+export function errorFields(error: unknown): Record<string, string> {
+  if (error instanceof Error) {
+    return {
+      'error.type': error.name === 'Error' ? error.constructor.name : error.name,
+      'error.message': error.message,
+      'error.stack_trace': error.stack ?? '',
+    };
+  }
+  return { 'error.type': typeof error, 'error.message': String(error) };
+}

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const SERVER_ENTRY = fileURLToPath(new URL('../entry-points/server.ts', import.meta.url));
+
+/** The real server entry point in its own Node process (through tsx), as `npm run dev` runs it. */
+export class ServerProcess {
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => this.stdout.push(...chunk.split('\n').filter(Boolean)));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
+    this.exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+  }
+
+  static start(env: Record<string, string>): ServerProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: 'pipe',
+    });
+    return new ServerProcess(child);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  exit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exited;
+  }
+
+  /** Parsed ECS lines written so far. */
+  logLines(): Record<string, unknown>[] {
+    return this.stdout.flatMap((text) => {
+      try {
+        return [JSON.parse(text) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}

@@ -1,0 +1,65 @@
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../config/config.js';
+import { migrateUp } from '../data-access/migrator.js';
+import { createService, type Service } from '../service.js';
+
+/** Test defaults: quiet rate limiter, chaos on, every line logged. */
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'debug',
+  RATE_LIMIT_MAX: '0',
+  CHAOS_ENDPOINTS: 'true',
+  DB_CONNECT_TIMEOUT_MS: '1000',
+};
+
+export function testConfig(env: Record<string, string>): Config {
+  const result = loadConfig({ ...TEST_ENV, ...env });
+  if (!result.ok) throw new Error(`test config invalid: ${result.errors.join('; ')}`);
+  return result.config;
+}
+
+export type LogLine = Record<string, unknown> & { message: string; 'log.level': string };
+
+/** Collects the ECS JSON lines a service writes, parsed. */
+export class LogCapture extends Writable {
+  readonly lines: LogLine[] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    for (const text of chunk.toString('utf8').split('\n')) {
+      if (text.trim() !== '') this.lines.push(JSON.parse(text) as LogLine);
+    }
+    callback();
+  }
+
+  forRequest(requestId: string): LogLine[] {
+    return this.lines.filter((line) => line['http.request.id'] === requestId);
+  }
+}
+
+export interface TestService extends Service {
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+export async function startTestService(env: Record<string, string>, options: { migrate?: boolean } = {}): Promise<TestService> {
+  const logs = new LogCapture();
+  const service = createService(testConfig(env), { logStream: logs });
+  if (options.migrate ?? true) await migrateUp(service.sequelize, service.logger);
+  return { ...service, logs, close: () => service.sequelize.close() };
+}
+
+/** Reads one sample from the Prometheus exposition text. */
+export async function metricValue(service: Service, series: string, labels: Record<string, string> = {}): Promise<number> {
+  const family = service.metrics.registry.getSingleMetric(series) ? series : series.replace(/_(count|sum|bucket)$/, '');
+  const metric = await service.metrics.registry.getSingleMetricAsString(family);
+  const name = series;
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  for (const line of metric.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([^{\s]+)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
+    if (match?.[1] !== name) continue;
+    const have = (match[2] ?? '').split(',');
+    if (wanted.every((pair) => have.includes(pair))) return Number(match[3]);
+  }
+  return 0;
+}
