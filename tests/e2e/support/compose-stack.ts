@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/**
+ * Host ports 0: Docker picks free ones, so a test stack never collides with a
+ * developer's running stack or another test. Read them with mappedUrl().
+ */
+const EPHEMERAL_PORTS = {
+  API_PORT: '0',
+  FRONTEND_PORT: '0',
+  PROMETHEUS_PORT: '0',
+  ALERTMANAGER_PORT: '0',
+  GRAFANA_PORT: '0',
+};
+
+export interface StackOptions {
+  /** Compose files relative to the repository root; later ones override earlier ones. */
+  files: string[];
+  env?: Record<string, string>;
+  services?: string[];
+}
+
+/** Brings up the repository's own compose files (built locally), waiting on their health checks. */
+export async function startStack(options: StackOptions): Promise<StartedDockerComposeEnvironment> {
+  return new DockerComposeEnvironment(REPO_ROOT, options.files)
+    .withBuild()
+    .withEnvironment({ ...EPHEMERAL_PORTS, ...options.env })
+    // Every service in the compose files has a health check; "started" is not "ready".
+    .withDefaultWaitStrategy(Wait.forHealthCheck())
+    .withStartupTimeout(240_000)
+    .up(options.services);
+}
+
+/** `http://host:port` of a published container port. `container` is compose's `service-1` name. */
+export function mappedUrl(stack: StartedDockerComposeEnvironment, container: string, port: number): string {
+  const started = stack.getContainer(container);
+  return `http://${started.getHost()}:${started.getMappedPort(port)}`;
+}
+
+const execFileAsync = promisify(execFile);
+
+export async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('docker', args, { maxBuffer: 32 * 1024 * 1024 });
+  return stdout;
+}
