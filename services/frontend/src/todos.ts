@@ -1,0 +1,111 @@
+export interface Todo {
+  id: number;
+  title: string;
+  completed: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const FILTERS = ['all', 'active', 'done'] as const;
+export type Filter = (typeof FILTERS)[number];
+
+export const TITLE_MAX_LENGTH = 200;
+
+/** The filter lives in the URL hash (#/active) so it survives a reload and needs no server routes. */
+export function filterFromHash(hash: string): Filter {
+  const name = hash.replace(/^#\/?/, '');
+  return (FILTERS as readonly string[]).includes(name) ? (name as Filter) : 'all';
+}
+
+export function hashForFilter(filter: Filter): string {
+  return filter === 'all' ? '#/' : `#/${filter}`;
+}
+
+export function filterTodos(todos: readonly Todo[], filter: Filter): Todo[] {
+  switch (filter) {
+    case 'active':
+      return todos.filter((todo) => !todo.completed);
+    case 'done':
+      return todos.filter((todo) => todo.completed);
+    case 'all':
+      return [...todos];
+  }
+}
+
+export interface Counts {
+  total: number;
+  active: number;
+  done: number;
+}
+
+export function countTodos(todos: readonly Todo[]): Counts {
+  const done = todos.filter((todo) => todo.completed).length;
+  return { total: todos.length, active: todos.length - done, done };
+}
+
+export function itemsLeftLabel(active: number): string {
+  return `${active} ${active === 1 ? 'item' : 'items'} left`;
+}
+
+export function emptyMessage(filter: Filter, counts: Counts): string {
+  if (counts.total === 0) return 'Nothing to do yet. Add your first todo above.';
+  if (filter === 'active') return 'All done. Nice work!';
+  if (filter === 'done') return 'Nothing is done yet.';
+  return 'Nothing to show.';
+}
+
+export type TitleCheck = { ok: true; title: string } | { ok: false; message: string };
+
+/** Mirrors the API's rule (trimmed, 1–200 characters) so the user hears about it before a round trip. */
+export function checkTitle(raw: string): TitleCheck {
+  const title = raw.trim();
+  if (title.length === 0) return { ok: false, message: 'Please type a title first.' };
+  if (title.length > TITLE_MAX_LENGTH) {
+    return { ok: false, message: `A title can be at most ${TITLE_MAX_LENGTH} characters (this one has ${title.length}).` };
+  }
+  return { ok: true, title };
+}
+
+/** Inserts or replaces by id, keeping the API's order (by id). */
+export function upsertTodo(todos: readonly Todo[], todo: Todo): Todo[] {
+  const rest = todos.filter((existing) => existing.id !== todo.id);
+  return [...rest, todo].sort((a, b) => a.id - b.id);
+}
+
+export function removeTodo(todos: readonly Todo[], id: number): Todo[] {
+  return todos.filter((todo) => todo.id !== id);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A response body that is not a Todo means a misrouted request (a proxy page, say), not data to show. */
+export function parseTodo(value: unknown): Todo | null {
+  if (!isRecord(value)) return null;
+  const { id, title, completed, createdAt, updatedAt } = value;
+  if (typeof id !== 'number' || typeof title !== 'string' || typeof completed !== 'boolean') return null;
+  return {
+    id,
+    title,
+    completed,
+    createdAt: typeof createdAt === 'string' ? createdAt : '',
+    updatedAt: typeof updatedAt === 'string' ? updatedAt : '',
+  };
+}
+
+export interface TodoPage {
+  items: Todo[];
+  total: number;
+}
+
+export function parseTodoPage(value: unknown): TodoPage | null {
+  if (!isRecord(value) || !Array.isArray(value.items) || typeof value.total !== 'number') return null;
+  const items: Todo[] = [];
+  for (const raw of value.items) {
+    const todo = parseTodo(raw);
+    if (!todo) return null;
+    items.push(todo);
+  }
+  return { items, total: value.total };
+}

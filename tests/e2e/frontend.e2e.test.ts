@@ -1,0 +1,401 @@
+// The frontend in a real browser (Debian's Chromium driven by playwright-core) against
+// the real stack: nginx from services/frontend, the API and PostgreSQL, started from the
+// root compose.yaml. Also asserts nginx's headers, proxy rules and JSON access log over HTTP.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment, type StartedTestContainer } from 'testcontainers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const artifacts = join(repoRoot, 'artifacts');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const run = promisify(execFile);
+
+interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** node:http rather than fetch: no automatic decompression, so Content-Encoding is what nginx sent. */
+function get(url: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('frontend through nginx', () => {
+  let environment: StartedDockerComposeEnvironment | undefined;
+  let frontend: StartedTestContainer;
+  let api: StartedTestContainer;
+  let baseUrl: string;
+  let context: BrowserContext | undefined;
+  let userDataDir: string | undefined;
+  let page: Page;
+  const browserProblems: string[] = [];
+
+  beforeAll(async () => {
+    environment = await new DockerComposeEnvironment(repoRoot, 'compose.yaml')
+      .withProjectName(`todo-e2e-frontend-${randomUUID().slice(0, 8)}`)
+      .withBuild()
+      // Port 0: Docker picks free host ports, so the test runs beside a stack on 8080/8000.
+      .withEnvironment({ FRONTEND_PORT: '0', API_PORT: '0' })
+      .withDefaultWaitStrategy(Wait.forHealthCheck())
+      .withStartupTimeout(180_000)
+      .withWaitStrategy('secrets-init-1', Wait.forOneShotStartup())
+      .up(['frontend']);
+    frontend = environment.getContainer('frontend-1');
+    api = environment.getContainer('api-1');
+    baseUrl = `http://127.0.0.1:${frontend.getMappedPort(8080)}`;
+
+    userDataDir = mkdtempSync(join(tmpdir(), 'todo-e2e-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 900, height: 820 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => browserProblems.push(String(error)));
+    page.on('console', (message) => {
+      // Failed API calls are logged by Chromium on purpose in the API-down test; CSP violations never are.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) browserProblems.push(message.text());
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    // Ryuk is disabled on these machines: nothing else removes the stack.
+    await environment?.down({ removeVolumes: true });
+  });
+
+  describe('nginx', () => {
+    it('passes nginx -t in the built image, running as the unprivileged user', async () => {
+      const check = await frontend.exec(['nginx', '-t']);
+      expect(check.exitCode, check.output).toBe(0);
+      expect(check.output).toContain('test is successful');
+      expect((await frontend.exec(['id', '-u'])).output.trim()).toBe('101');
+    });
+
+    it('serves index.html uncached with strict security headers', async () => {
+      const res = await get(`${baseUrl}/`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.headers['cache-control']).toBe('no-cache');
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("connect-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect(res.headers.server).toBe('nginx');
+      // No inline script or style for the CSP to block.
+      expect(res.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+      expect(res.body).not.toMatch(/<style|\sstyle=/);
+    });
+
+    it('caches hashed assets for a year, gzipped, with the security headers kept', async () => {
+      const index = await get(`${baseUrl}/`);
+      const assets = [...index.body.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1] ?? '');
+      expect(assets).toEqual([expect.stringMatching(/^\/assets\/app\.[A-Z0-9]{8}\.css$/), expect.stringMatching(/^\/assets\/app\.[A-Z0-9]{8}\.js$/)]);
+      for (const asset of assets) {
+        const res = await get(`${baseUrl}${asset}`, { 'Accept-Encoding': 'gzip' });
+        expect(res.status, asset).toBe(200);
+        expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        expect(res.headers['content-encoding']).toBe('gzip');
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      }
+      const missing = await get(`${baseUrl}/assets/app.NOTTHERE.js`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers['cache-control']).toBeUndefined();
+    });
+
+    it('renders the runtime config at start and never caches it', async () => {
+      const res = await get(`${baseUrl}/config.json`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(JSON.parse(res.body)).toEqual({ apiBaseUrl: '/api' });
+    });
+
+    it('answers its own health check and hides the API operational endpoints', async () => {
+      expect((await get(`${baseUrl}/healthz`)).status).toBe(200);
+      for (const path of ['/metrics', '/health/ready', '/health/live', '/health', '/some/client/route']) {
+        const res = await get(`${baseUrl}${path}`);
+        expect(res.status, path).toBe(404);
+        expect(res.body, path).not.toContain('<main');
+      }
+    });
+
+    it('keeps the alert-drill endpoints off the public entry point', async () => {
+      for (const path of ['/api/simulate-error', '/api/simulate-latency?ms=1']) {
+        const res = await get(`${baseUrl}${path}`);
+        expect(res.status, path).toBe(404);
+        expect(JSON.parse(res.body), path).toMatchObject({ error: { code: 'NOT_FOUND' } });
+      }
+    });
+
+    it('proxies /api/ and passes a client X-Request-Id through to the API', async () => {
+      const requestId = `e2e-${randomUUID()}`;
+      const list = await get(`${baseUrl}/api/todos?limit=1`, { 'X-Request-Id': requestId });
+      expect(list.status).toBe(200);
+      expect(list.headers['x-request-id']).toBe(requestId);
+      expect(JSON.parse(list.body)).toMatchObject({ items: expect.any(Array) as unknown, total: expect.any(Number) as unknown, limit: 1, offset: 0 });
+
+      // The API echoes the id it received in its error body: proof it came through nginx.
+      const missing = await get(`${baseUrl}/api/todos/2147483000`, { 'X-Request-Id': requestId });
+      expect(missing.status).toBe(404);
+      expect(missing.headers['x-request-id']).toBe(requestId);
+      expect(JSON.parse(missing.body)).toMatchObject({ error: { code: 'NOT_FOUND', requestId } });
+    });
+
+    it('generates a request id when the client sends none (or a malformed one) and hands it to the API', async () => {
+      const variants: Record<string, string>[] = [{}, { 'X-Request-Id': 'not a valid id; <script>' }];
+      for (const headers of variants) {
+        const res = await get(`${baseUrl}/api/todos/2147483000`, headers);
+        expect(res.status).toBe(404);
+        const generated = String(res.headers['x-request-id']);
+        expect(generated).toMatch(/^[0-9a-f]{32}$/);
+        expect(JSON.parse(res.body)).toMatchObject({ error: { requestId: generated } });
+      }
+    });
+
+    it('logs each request as one JSON line on stdout with id, method, path, status and timings', async () => {
+      const requestId = `e2e-log-${randomUUID()}`;
+      await get(`${baseUrl}/api/todos?limit=2`, { 'X-Request-Id': requestId });
+      let line: string | undefined;
+      for (let attempt = 0; attempt < 20 && !line; attempt += 1) {
+        const { stdout } = await run('docker', ['logs', frontend.getId()]);
+        line = stdout.split('\n').find((candidate) => candidate.includes(requestId));
+        if (!line) await new Promise((done) => setTimeout(done, 250));
+      }
+      expect(line, 'access log line').toBeDefined();
+      const entry = JSON.parse(line ?? '') as Record<string, unknown>;
+      expect(entry).toMatchObject({
+        'http.request.id': requestId,
+        'http.request.method': 'GET',
+        'url.path': '/api/todos',
+        'url.query': 'limit=2',
+        'http.response.status_code': 200,
+        'service.name': 'frontend',
+      });
+      expect(entry['@timestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+      expect(entry.request_time_s).toEqual(expect.any(Number));
+      expect(entry.upstream_response_time_s).toEqual(expect.any(Number));
+    });
+  });
+
+  describe('in the browser', () => {
+    const row = (title: string) => page.getByRole('listitem').filter({ has: page.getByRole('checkbox', { name: title, exact: true }) });
+    const itemsLeft = () => page.locator('#items-left');
+    // Strings, not functions: the tests' tsconfig has no DOM types.
+    const focusedId = () => page.evaluate<string | undefined>('document.activeElement?.id');
+
+    async function add(title: string): Promise<void> {
+      const input = page.getByLabel('What needs doing?');
+      await input.fill(title);
+      await input.press('Enter');
+      await expect.poll(() => row(title).count()).toBe(1);
+      expect(await input.inputValue()).toBe('');
+    }
+
+    it('starts with an empty state', async () => {
+      await page.goto(baseUrl);
+      await page.getByText('Nothing to do yet').waitFor();
+      expect(await page.locator('#loading').isHidden()).toBe(true);
+      expect(await itemsLeft().textContent()).toBe('0 items left');
+    });
+
+    it('adds todos with Enter and with the Add button', async () => {
+      await add('Buy oat milk');
+      await add('Book the dentist for Thursday');
+      await add('Water the plants');
+      const input = page.getByLabel('What needs doing?');
+      await input.fill('Reply to Sam about the offsite');
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      await row('Reply to Sam about the offsite').waitFor();
+      await add('Renew the library books');
+      expect(await itemsLeft().textContent()).toBe('5 items left');
+      expect(await page.getByRole('status').textContent()).toContain('Added “Renew the library books”');
+    });
+
+    it('refuses a blank title without a round trip', async () => {
+      const input = page.getByLabel('What needs doing?');
+      await input.fill('   ');
+      await input.press('Enter');
+      await page.getByText('Please type a title first.').waitFor();
+      expect(await input.getAttribute('aria-invalid')).toBe('true');
+      await input.fill('');
+    });
+
+    it('toggles a todo done and back', async () => {
+      const checkbox = page.getByRole('checkbox', { name: 'Water the plants' });
+      await checkbox.check();
+      await expect.poll(() => itemsLeft().textContent()).toBe('4 items left');
+      await expect.poll(() => row('Water the plants').getAttribute('aria-busy')).toBe('false');
+      await checkbox.uncheck();
+      await expect.poll(() => itemsLeft().textContent()).toBe('5 items left');
+      await expect.poll(() => row('Water the plants').getAttribute('aria-busy')).toBe('false');
+      await checkbox.check();
+      await page.getByRole('checkbox', { name: 'Buy oat milk' }).check();
+      await expect.poll(() => itemsLeft().textContent()).toBe('3 items left');
+      await expect.poll(() => page.locator('.todo[aria-busy="true"]').count()).toBe(0);
+      expect(await page.getByRole('button', { name: /Clear done/ }).textContent()).toBe('Clear done (2)');
+    });
+
+    it('edits a title in place: double-click and Enter saves, Escape cancels', async () => {
+      await row('Book the dentist for Thursday').getByText('Book the dentist for Thursday').dblclick();
+      const editor = page.getByRole('textbox', { name: 'Edit title' });
+      await expect.poll(() => focusedId()).toMatch(/^todo-\d+-edit$/);
+      expect(await editor.inputValue()).toBe('Book the dentist for Thursday');
+      await editor.fill('Book the dentist for Friday');
+      await editor.press('Enter');
+      await row('Book the dentist for Friday').waitFor();
+      expect(await row('Book the dentist for Thursday').count()).toBe(0);
+
+      await page.getByRole('button', { name: 'Edit “Renew the library books”' }).click();
+      await editor.fill('Something else entirely');
+      await editor.press('Escape');
+      await row('Renew the library books').waitFor();
+      expect(await page.getByRole('textbox', { name: 'Edit title' }).count()).toBe(0);
+      // Focus returns to the row, so keyboard users keep their place.
+      expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Edit “Renew the library books”');
+    });
+
+    it('deletes a todo', async () => {
+      await add('Throw this one away');
+      await page.getByRole('button', { name: 'Delete “Throw this one away”' }).click();
+      await expect.poll(() => row('Throw this one away').count()).toBe(0);
+      expect(await itemsLeft().textContent()).toBe('3 items left');
+    });
+
+    it('filters all / active / done, in the URL', async () => {
+      const titles = () => page.locator('.todo__title').allTextContents();
+      await page.getByRole('link', { name: 'Active' }).click();
+      await expect.poll(titles).toEqual(['Book the dentist for Friday', 'Reply to Sam about the offsite', 'Renew the library books']);
+      expect(new URL(page.url()).hash).toBe('#/active');
+      expect(await page.getByRole('link', { name: 'Active' }).getAttribute('aria-current')).toBe('page');
+      await page.getByRole('link', { name: 'Done' }).click();
+      await expect.poll(titles).toEqual(['Buy oat milk', 'Water the plants']);
+      await page.getByRole('link', { name: 'All' }).click();
+      await expect.poll(titles).toEqual([
+        'Buy oat milk',
+        'Book the dentist for Friday',
+        'Water the plants',
+        'Reply to Sam about the offsite',
+        'Renew the library books',
+      ]);
+    });
+
+    it('keeps the data across a reload, and the screenshot shows the main screen', async () => {
+      await page.reload();
+      await row('Renew the library books').waitFor();
+      expect(await page.locator('.todo__title').allTextContents()).toEqual([
+        'Buy oat milk',
+        'Book the dentist for Friday',
+        'Water the plants',
+        'Reply to Sam about the offsite',
+        'Renew the library books',
+      ]);
+      expect(await page.getByRole('checkbox', { name: 'Water the plants' }).isChecked()).toBe(true);
+      expect(await page.getByRole('checkbox', { name: 'Reply to Sam about the offsite' }).isChecked()).toBe(false);
+      expect(await itemsLeft().textContent()).toBe('3 items left');
+      await page.getByRole('checkbox', { name: 'Water the plants' }).focus();
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'frontend-main.png') });
+      await page.getByLabel('What needs doing?').focus();
+    });
+
+    it('clears the done todos', async () => {
+      await page.getByRole('button', { name: 'Clear done (2)' }).click();
+      await expect.poll(() => page.locator('.todo__title').count()).toBe(3);
+      expect(await page.getByRole('button', { name: 'Clear done' }).isDisabled()).toBe(true);
+      await page.getByRole('link', { name: 'Done' }).click();
+      await page.getByText('Nothing is done yet.').waitFor();
+      await page.getByRole('link', { name: 'All' }).click();
+    });
+
+    it('works at phone width', async () => {
+      await page.setViewportSize({ width: 375, height: 740 });
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(artifacts, 'frontend-phone.png') });
+      await page.setViewportSize({ width: 900, height: 820 });
+    });
+
+    it('broke no Content-Security-Policy rule and threw no error so far', () => {
+      expect(browserProblems).toEqual([]);
+    });
+
+    it('shows the error banner with the request id when the API is down, and keeps what was typed', async () => {
+      await run('docker', ['stop', api.getId()]);
+
+      const listResponse = page.waitForResponse((response) => response.url().includes('/api/todos'));
+      await page.reload();
+      const failed = await listResponse;
+      // 502 once the name no longer resolves; 504 while nginx still holds the old address (resolver valid=10s).
+      expect([502, 504]).toContain(failed.status());
+      const banner = page.getByRole('alert');
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('unavailable');
+      expect(await page.locator('#error-request-id').textContent()).toBe(await failed.headerValue('x-request-id'));
+      expect(await page.locator('#error-request-id').textContent()).toMatch(/^[0-9a-f]{32}$/);
+      await page.getByText('Your todos could not be loaded.').waitFor();
+
+      const input = page.getByLabel('What needs doing?');
+      await input.fill('Typed while the API was down');
+      const addResponse = page.waitForResponse((response) => response.request().method() === 'POST');
+      await input.press('Enter');
+      const addFailed = await addResponse;
+      expect([502, 504]).toContain(addFailed.status());
+      await expect.poll(() => page.locator('#error-request-id').textContent()).toBe(await addFailed.headerValue('x-request-id'));
+      expect(await input.inputValue()).toBe('Typed while the API was down');
+      await page.screenshot({ path: join(artifacts, 'frontend-api-down.png') });
+    });
+
+    it('recovers once the API is back: Retry loads the list and the kept text saves', async () => {
+      await run('docker', ['start', api.getId()]);
+      const retry = page.getByRole('button', { name: 'Retry' });
+      await expect
+        .poll(
+          async () => {
+            if (await retry.isVisible()) await retry.click();
+            return page.locator('.todo__title').count();
+          },
+          { timeout: 90_000, interval: 1_000 },
+        )
+        .toBe(3);
+      await page.getByLabel('What needs doing?').press('Enter');
+      await row('Typed while the API was down').waitFor();
+      expect(await page.getByRole('alert').isHidden()).toBe(true);
+    });
+  });
+});
