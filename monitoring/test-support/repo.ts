@@ -1,0 +1,92 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+/** Repository root, whatever directory the tests run from. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const monitoringDir = path.join(repoRoot, 'monitoring');
+export const rulesDir = path.join(monitoringDir, 'prometheus/rules');
+export const ruleTestsDir = path.join(rulesDir, 'tests');
+export const dashboardsDir = path.join(monitoringDir, 'grafana/dashboards');
+
+export const PROMETHEUS_IMAGE = 'prom/prometheus:v3.5.3';
+export const ALERTMANAGER_IMAGE = 'prom/alertmanager:v0.33.1';
+
+/** Every alert's runbook_url is this plus `<alertname>.md` (see docs/monitoring.md). */
+export const RUNBOOK_BASE = 'https://github.com/observable-todo/observable-todo/blob/main/docs/runbooks/';
+export const GRAFANA_BASE = 'http://localhost:3000/d/';
+
+export interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+export interface RuleGroup {
+  name: string;
+  rules: Rule[];
+}
+export interface RuleFile {
+  file: string;
+  groups: RuleGroup[];
+}
+
+export function listFiles(dir: string, suffix: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(suffix))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+export function readYaml<T>(file: string): T {
+  return parse(readFileSync(file, 'utf8')) as T;
+}
+
+/** The rule files Prometheus loads (rule_files: rules/*.yml). */
+export function ruleFiles(): RuleFile[] {
+  return listFiles(rulesDir, '.yml').map((file) => ({ file, ...readYaml<{ groups: RuleGroup[] }>(file) }));
+}
+
+export function alertingRules(): Rule[] {
+  return ruleFiles().flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r) => r.alert !== undefined)));
+}
+
+export function alertNames(): string[] {
+  return [...new Set(alertingRules().map((r) => r.alert as string))].sort();
+}
+
+export interface Dashboard {
+  file: string;
+  json: Record<string, unknown>;
+}
+
+export function dashboards(): Dashboard[] {
+  return listFiles(dashboardsDir, '.json').map((file) => ({
+    file,
+    json: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>,
+  }));
+}
+
+/** Every `expr` of every panel target, nested rows included. */
+export function dashboardExprs(json: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'expr' && typeof value === 'string') found.push(value);
+        else walk(value);
+      }
+    }
+  };
+  walk(json);
+  return found;
+}
+
+export function fileExists(relativeToRepo: string): boolean {
+  return existsSync(path.join(repoRoot, relativeToRepo));
+}
