@@ -122,7 +122,7 @@ describe('the SLO', () => {
         (m[1] ?? '').replace(/,\s*status_code=~"5\.\."/, ''),
       ),
     );
-    expect([...selectors]).toEqual(['job="api", route!~"/metrics|/health/.*"']);
+    expect([...selectors]).toEqual(['job="api", route!~"/metrics|/health(/.*)?"']);
   });
 });
 
