@@ -21,11 +21,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['**/*.test.ts', 'tests/**/*.ts', 'services/*/src/test-support/**/*.ts'],
+    files: ['**/*.test.ts', 'tests/**/*.ts', 'tests/**/*.mjs', 'services/*/src/test-support/**/*.ts'],
     rules: {
       'no-console': 'off',
       // Asymmetric matchers (expect.any, expect.stringMatching) are typed `any` by design.

@@ -10,6 +10,7 @@ import {
   monitoringDir,
   ruleFiles,
   ruleTestsDir,
+  expandGrafanaMacros,
 } from '../test-support/repo.js';
 
 // promtool from the Prometheus image the stack runs, on the repository's files,
@@ -111,14 +112,10 @@ describe('Prometheus with the repository configuration', () => {
     expect(broken).toEqual([]);
   });
 
-  // Grafana's macros, replaced the way Grafana would for a 1h view.
-  const grafanaMacros = (expr: string) =>
-    expr.replaceAll('$__rate_interval', '1m').replaceAll('$__interval', '15s').replaceAll('$__range', '1h');
-
   const queries = [
     ...alertingRules().map((r) => [`rule ${r.alert}`, r.expr] as const),
     ...dashboards().flatMap((d) =>
-      dashboardExprs(d.json).map((e) => [`${path.basename(d.file)}: ${e.slice(0, 60)}`, grafanaMacros(e)] as const),
+      dashboardExprs(d.json).map((e) => [`${path.basename(d.file)}: ${e.slice(0, 60)}`, expandGrafanaMacros(e)] as const),
     ),
   ];
 

@@ -1,6 +1,6 @@
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, mappedUrl, startStack } from './support/compose-stack.js';
+import { docker, mappedUrl, publishedUrl, startStack } from './support/compose-stack.js';
 
 /** The API image and deploy/compose/app.yaml as a user runs them. */
 let stack: StartedDockerComposeEnvironment;
@@ -90,8 +90,7 @@ describe('the API container from deploy/compose/app.yaml', () => {
     expect(logs).toContain('"event.action":"shutdown-complete"');
 
     await docker('start', id);
-    const port = (await docker('port', id, '8000/tcp')).trim().split('\n')[0]!.split(':').pop();
-    const base = `http://127.0.0.1:${port}`;
+    const base = await publishedUrl(id, 8000);
     const deadline = Date.now() + 60_000;
     let status = 0;
     while (Date.now() < deadline && status !== 200) {

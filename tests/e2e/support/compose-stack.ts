@@ -47,3 +47,13 @@ export async function docker(...args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('docker', args, { maxBuffer: 32 * 1024 * 1024 });
   return stdout;
 }
+
+/**
+ * `http://127.0.0.1:port` of a published port, read again from Docker: after
+ * `docker stop` and `docker start` an ephemeral host port (0) is a new one.
+ */
+export async function publishedUrl(containerId: string, containerPort: number): Promise<string> {
+  const lines = (await docker('port', containerId, `${containerPort}/tcp`)).trim().split('\n');
+  const ipv4 = lines.find((line) => line.startsWith('127.0.0.1:')) ?? lines[0] ?? '';
+  return `http://127.0.0.1:${ipv4.split(':').pop()}`;
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StartedDockerComposeEnvironment } from 'testcontainers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { dashboards } from '../../monitoring/test-support/repo.js';
+import { REPO_ROOT, docker, mappedUrl, startStack } from './support/compose-stack.js';
+import { imageAvailability } from './support/images.js';
+
+/**
+ * Grafana as provisioned by deploy/compose/dashboards.yaml. Runs wherever the
+ * image can be had; elsewhere it is reported as skipped, with the reason.
+ */
+const composeFile = parse(readFileSync(join(REPO_ROOT, 'deploy/compose/dashboards.yaml'), 'utf8')) as {
+  services: { grafana: { image: string } };
+};
+const GRAFANA_IMAGE = composeFile.services.grafana.image;
+const availability = await imageAvailability(GRAFANA_IMAGE);
+if (!availability.ok) console.warn(`[skipped] Grafana e2e: ${availability.reason}`);
+
+describe.skipIf(!availability.ok)(`Grafana (${GRAFANA_IMAGE})`, () => {
+  let stack: StartedDockerComposeEnvironment;
+  let grafana: string;
+  let authorization: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ files: ['compose.yaml'], services: ['grafana', 'prometheus', 'alertmanager'] });
+    grafana = mappedUrl(stack, 'grafana-1', 3000);
+    const password = (await docker('exec', stack.getContainer('grafana-1').getId(), 'cat', '/run/app-secrets/grafana_admin_password')).trim();
+    authorization = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+  });
+
+  afterAll(async () => {
+    await stack?.down({ removeVolumes: true });
+  });
+
+  const get = (path: string, auth = true) => fetch(`${grafana}${path}`, { headers: auth ? { Authorization: authorization } : {} });
+
+  it('refuses anonymous users and the default admin/admin', async () => {
+    expect((await get('/api/search', false)).status).toBe(401);
+    const defaultLogin = await fetch(`${grafana}/api/search`, {
+      headers: { Authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+    });
+    expect(defaultLogin.status).toBe(401);
+  });
+
+  it('has the provisioned data sources, and they are healthy', async () => {
+    for (const uid of ['prometheus', 'alertmanager']) {
+      const health = await get(`/api/datasources/uid/${uid}/health`);
+      expect(health.status, uid).toBe(200);
+      expect(await health.json(), uid).toMatchObject({ status: 'OK' });
+    }
+  });
+
+  it('has every dashboard from monitoring/grafana/dashboards', async () => {
+    const found = (await (await get('/api/search?type=dash-db')).json()) as { uid: string }[];
+    const expected = dashboards().map((d) => d.json.uid as string);
+    expect(found.map((d) => d.uid).sort()).toEqual([...expected].sort());
+  });
+});

@@ -1,0 +1,86 @@
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { REPO_ROOT } from './compose-stack.js';
+
+/** Faster than production, so an alert drill fits in minutes; the rules' own windows and `for` stay. */
+export const E2E_TIMINGS = {
+  scrapeInterval: '2s',
+  evaluationInterval: '2s',
+  groupWait: '1s',
+  groupInterval: '5s',
+} as const;
+
+type Yaml = Record<string, unknown>;
+type Route = Yaml & { routes?: Route[] };
+
+const TIMING_KEYS = new Set(['scrape_interval', 'evaluation_interval', 'scrape_timeout', 'group_wait', 'group_interval']);
+
+/** A deep copy without the keys the overlay may change: what must stay identical. */
+export function withoutTimings(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTimings);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !TIMING_KEYS.has(key))
+        .map(([key, inner]) => [key, withoutTimings(inner)]),
+    );
+  }
+  return value;
+}
+
+function shortenRoute(route: Route): Route {
+  const copy: Route = { ...route };
+  if ('group_wait' in copy) copy.group_wait = E2E_TIMINGS.groupWait;
+  if ('group_interval' in copy) copy.group_interval = E2E_TIMINGS.groupInterval;
+  if (route.routes) copy.routes = route.routes.map(shortenRoute);
+  return copy;
+}
+
+export interface GeneratedConfigs {
+  dir: string;
+  prometheus: string;
+  alertmanager: string;
+  slackWebhookUrlFile: string;
+  original: { prometheus: Yaml; alertmanager: Yaml };
+  generated: { prometheus: Yaml; alertmanager: Yaml };
+}
+
+/**
+ * Writes the shortened copies and the webhook secret for the overlay, readable by
+ * the containers' users. The copies are mounted where the originals are, so
+ * their relative paths (rules/*.yml, templates/*.tmpl) resolve the same way.
+ */
+export function generateMonitoringConfigs(slackWebhookUrl: string): GeneratedConfigs {
+  const dir = mkdtempSync(join(tmpdir(), 'todo-e2e-'));
+  chmodSync(dir, 0o755);
+  const original = {
+    prometheus: parse(readFileSync(join(REPO_ROOT, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as Yaml,
+    alertmanager: parse(readFileSync(join(REPO_ROOT, 'monitoring/alertmanager/alertmanager.yml'), 'utf8')) as Yaml,
+  };
+
+  const prometheus: Yaml = {
+    ...original.prometheus,
+    global: {
+      ...(original.prometheus.global as Yaml),
+      scrape_interval: E2E_TIMINGS.scrapeInterval,
+      scrape_timeout: E2E_TIMINGS.scrapeInterval,
+      evaluation_interval: E2E_TIMINGS.evaluationInterval,
+    },
+  };
+  const alertmanager: Yaml = {
+    ...original.alertmanager,
+    route: shortenRoute(original.alertmanager.route as Route),
+  };
+
+  const files = {
+    prometheus: join(dir, 'prometheus.yml'),
+    alertmanager: join(dir, 'alertmanager.yml'),
+    slackWebhookUrlFile: join(dir, 'slack_webhook_url'),
+  };
+  writeFileSync(files.prometheus, stringify(prometheus), { mode: 0o644 });
+  writeFileSync(files.alertmanager, stringify(alertmanager), { mode: 0o644 });
+  writeFileSync(files.slackWebhookUrlFile, `${slackWebhookUrl}\n`, { mode: 0o644 });
+  return { dir, ...files, original, generated: { prometheus, alertmanager } };
+}
