@@ -10,8 +10,16 @@ export const rulesDir = path.join(monitoringDir, 'prometheus/rules');
 export const ruleTestsDir = path.join(rulesDir, 'tests');
 export const dashboardsDir = path.join(monitoringDir, 'grafana/dashboards');
 
-export const PROMETHEUS_IMAGE = 'prom/prometheus:v3.5.3';
-export const ALERTMANAGER_IMAGE = 'prom/alertmanager:v0.33.1';
+/** The image a compose service runs: the compose files are the one place versions are written. */
+export function composeImage(file: string, service: string): string {
+  const compose = parse(readFileSync(path.join(repoRoot, file), 'utf8')) as { services: Record<string, { image?: string }> };
+  const image = compose.services[service]?.image;
+  if (image === undefined) throw new Error(`${file} has no image for service ${service}`);
+  return image;
+}
+
+export const PROMETHEUS_IMAGE = composeImage('deploy/compose/metrics.yaml', 'prometheus');
+export const ALERTMANAGER_IMAGE = composeImage('deploy/compose/metrics.yaml', 'alertmanager');
 
 /** Every alert's runbook_url is this plus `<alertname>.md` (see docs/monitoring.md). */
 export const RUNBOOK_BASE = 'https://github.com/observable-todo/observable-todo/blob/main/docs/runbooks/';

@@ -1,20 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { dashboards } from '../../monitoring/test-support/repo.js';
-import { REPO_ROOT, docker, mappedUrl, startStack } from './support/compose-stack.js';
+import { composeImage, dashboards } from '../../monitoring/test-support/repo.js';
+import { docker, mappedUrl, startStack } from './support/compose-stack.js';
 import { imageAvailability } from './support/images.js';
 
 /**
  * Grafana as provisioned by deploy/compose/dashboards.yaml. Runs wherever the
  * image can be had; elsewhere it is reported as skipped, with the reason.
  */
-const composeFile = parse(readFileSync(join(REPO_ROOT, 'deploy/compose/dashboards.yaml'), 'utf8')) as {
-  services: { grafana: { image: string } };
-};
-const GRAFANA_IMAGE = composeFile.services.grafana.image;
+const GRAFANA_IMAGE = composeImage('deploy/compose/dashboards.yaml', 'grafana');
 const availability = await imageAvailability(GRAFANA_IMAGE);
 if (!availability.ok) console.warn(`[skipped] Grafana e2e: ${availability.reason}`);
 

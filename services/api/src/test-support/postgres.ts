@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 
-/** The image the product runs on (deploy/compose/app.yaml): tests use the same one. */
-export const POSTGRES_IMAGE = 'postgres:18';
+/** The image the product runs on, read from deploy/compose/app.yaml, the one place it is written. */
+export const POSTGRES_IMAGE = (
+  parse(readFileSync(new URL('../../../../deploy/compose/app.yaml', import.meta.url), 'utf8')) as {
+    services: { db: { image: string } };
+  }
+).services.db.image;
 
 export interface TestDatabase {
   container: StartedPostgreSqlContainer;
