@@ -51,6 +51,7 @@ export class PrometheusClient {
 }
 
 export interface AlertmanagerAlert {
+  fingerprint: string;
   labels: Record<string, string>;
   status: { state: 'active' | 'suppressed' | 'unprocessed'; inhibitedBy: string[]; silencedBy: string[] };
 }
