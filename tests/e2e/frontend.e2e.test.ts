@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mappedUrl } from './support/compose-stack.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = join(repoRoot, 'artifacts');
@@ -60,7 +61,7 @@ describe('frontend through nginx', () => {
       .up(['frontend']);
     frontend = environment.getContainer('frontend-1');
     api = environment.getContainer('api-1');
-    baseUrl = `http://127.0.0.1:${frontend.getMappedPort(8080)}`;
+    baseUrl = mappedUrl(environment, 'frontend-1', 8080);
 
     userDataDir = mkdtempSync(join(tmpdir(), 'todo-e2e-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {

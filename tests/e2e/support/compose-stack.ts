@@ -35,10 +35,18 @@ export async function startStack(options: StackOptions): Promise<StartedDockerCo
     .up(options.services);
 }
 
-/** `http://host:port` of a published container port. `container` is compose's `service-1` name. */
+/**
+ * Where the compose files publish ports: the Docker host's loopback, never
+ * another interface. Not Testcontainers' getHost(): when the test runner itself
+ * runs in a container that drives a local engine (a `/.dockerenv` file, as on
+ * CI machines), getHost() answers the bridge gateway (172.17.0.1), and nothing
+ * bound to 127.0.0.1 listens there.
+ */
+export const PUBLISHED_HOST = '127.0.0.1';
+
+/** `http://127.0.0.1:port` of a published container port. `container` is compose's `service-1` name. */
 export function mappedUrl(stack: StartedDockerComposeEnvironment, container: string, port: number): string {
-  const started = stack.getContainer(container);
-  return `http://${started.getHost()}:${started.getMappedPort(port)}`;
+  return `http://${PUBLISHED_HOST}:${stack.getContainer(container).getMappedPort(port)}`;
 }
 
 const execFileAsync = promisify(execFile);
@@ -54,6 +62,6 @@ export async function docker(...args: string[]): Promise<string> {
  */
 export async function publishedUrl(containerId: string, containerPort: number): Promise<string> {
   const lines = (await docker('port', containerId, `${containerPort}/tcp`)).trim().split('\n');
-  const ipv4 = lines.find((line) => line.startsWith('127.0.0.1:')) ?? lines[0] ?? '';
-  return `http://127.0.0.1:${ipv4.split(':').pop()}`;
+  const ipv4 = lines.find((line) => line.startsWith(`${PUBLISHED_HOST}:`)) ?? lines[0] ?? '';
+  return `http://${PUBLISHED_HOST}:${ipv4.split(':').pop()}`;
 }
