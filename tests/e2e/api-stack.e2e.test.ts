@@ -1,5 +1,6 @@
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../services/api/src/test-support/poll.js';
 import { docker, mappedUrl, publishedUrl, startStack } from './support/compose-stack.js';
 
 /** The API image and deploy/compose/app.yaml as a user runs them. */
@@ -75,6 +76,18 @@ describe('the API container from deploy/compose/app.yaml', () => {
     expect(await docker('logs', stack.getContainer('api-1').getId())).not.toContain(password);
   });
 
+  it('sizes the V8 heap to half the container memory limit, so garbage collection answers a surge before the OOM killer', async () => {
+    const limit = Number(await inspect('api-1', '{{.HostConfig.Memory}}'));
+    // A node started in the container shares the server's NODE_OPTIONS and cgroup, so its heap limit.
+    const heapLimit = Number(
+      await docker('exec', stack.getContainer('api-1').getId(), 'node', '-e', "process.stdout.write(String(require('v8').getHeapStatistics().heap_size_limit))"),
+    );
+    expect(limit).toBeGreaterThan(0);
+    // Left to itself, V8 would take about the whole limit (259 MiB of 256 MiB).
+    expect(heapLimit).toBeGreaterThan(limit * 0.4);
+    expect(heapLimit).toBeLessThan(limit * 0.6);
+  });
+
   it('publishes ports on 127.0.0.1 only', async () => {
     const bindings = JSON.parse(await inspect('api-1', '{{json .HostConfig.PortBindings}}')) as Record<string, { HostIp: string }[]>;
     const hostIps = Object.values(bindings).flat().map((binding) => binding.HostIp);
@@ -91,13 +104,10 @@ describe('the API container from deploy/compose/app.yaml', () => {
 
     await docker('start', id);
     const base = await publishedUrl(id, 8000);
-    const deadline = Date.now() + 60_000;
-    let status = 0;
-    while (Date.now() < deadline && status !== 200) {
-      status = await fetch(`${base}/health/ready`).then((r) => r.status, () => 0);
-      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    expect(status).toBe(200);
+    await pollUntil(() => fetch(`${base}/health/ready`).then((response) => response.status), (status) => status === 200, {
+      timeoutMs: 60_000,
+      what: 'API ready after its restart',
+    });
     const list = (await (await fetch(`${base}/api/todos`)).json()) as { items: { title: string }[] };
     expect(list.items.map((todo) => todo.title)).toContain('from the e2e suite');
   });
