@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { pollUntil } from '../../services/api/src/test-support/poll.js';
-import { docker, mappedUrl, startStack } from '../e2e/support/compose-stack.js';
+import { docker, mappedUrl, startStack, v8HeapLimitBytes } from '../e2e/support/compose-stack.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -106,10 +106,7 @@ async function main(): Promise<void> {
     const pid = await nodePid(api.getId());
     const limit = Number((await docker('inspect', '--format', '{{.HostConfig.Memory}}', api.getId())).trim());
     const nodeVersion = (await docker('exec', api.getId(), 'node', '--version')).trim();
-    // A node started in the container gets the image's NODE_OPTIONS and cgroup, so the server's heap limit.
-    const heapLimit = Number(
-      await docker('exec', api.getId(), 'node', '-e', "process.stdout.write(String(require('v8').getHeapStatistics().heap_size_limit))"),
-    );
+    const heapLimit = await v8HeapLimitBytes(api.getId());
 
     console.log(`API benchmark: ${SECONDS} s per scenario after 2 s of warm-up, ${CONNECTIONS} connections`);
     console.log(`the observable-todo/api image (Node ${nodeVersion}) from deploy/compose/app.yaml, ${mib(limit)} memory limit, PostgreSQL in its container`);

@@ -1,7 +1,7 @@
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../services/api/src/test-support/poll.js';
-import { docker, mappedUrl, publishedUrl, startStack } from './support/compose-stack.js';
+import { docker, mappedUrl, publishedUrl, startStack, v8HeapLimitBytes } from './support/compose-stack.js';
 
 /** The API image and deploy/compose/app.yaml as a user runs them. */
 let stack: StartedDockerComposeEnvironment;
@@ -78,10 +78,7 @@ describe('the API container from deploy/compose/app.yaml', () => {
 
   it('sizes the V8 heap to half the container memory limit, so garbage collection answers a surge before the OOM killer', async () => {
     const limit = Number(await inspect('api-1', '{{.HostConfig.Memory}}'));
-    // A node started in the container shares the server's NODE_OPTIONS and cgroup, so its heap limit.
-    const heapLimit = Number(
-      await docker('exec', stack.getContainer('api-1').getId(), 'node', '-e', "process.stdout.write(String(require('v8').getHeapStatistics().heap_size_limit))"),
-    );
+    const heapLimit = await v8HeapLimitBytes(stack.getContainer('api-1').getId());
     expect(limit).toBeGreaterThan(0);
     // Left to itself, V8 would take about the whole limit (259 MiB of 256 MiB).
     expect(heapLimit).toBeGreaterThan(limit * 0.4);

@@ -1,23 +1,19 @@
 // The frontend in a real browser (Debian's Chromium driven by playwright-core) against
 // the real stack: nginx from services/frontend, the API and PostgreSQL, started from the
 // root compose.yaml. Also asserts nginx's headers, proxy rules and JSON access log over HTTP.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment, type StartedTestContainer } from 'testcontainers';
+import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mappedUrl } from './support/compose-stack.js';
+import { pollUntil } from '../../services/api/src/test-support/poll.js';
+import { docker, mappedUrl, REPO_ROOT, startStack } from './support/compose-stack.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const artifacts = join(repoRoot, 'artifacts');
+const artifacts = join(REPO_ROOT, 'artifacts');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const run = promisify(execFile);
 
 interface HttpResponse {
   status: number;
@@ -50,15 +46,7 @@ describe('frontend through nginx', () => {
   const browserProblems: string[] = [];
 
   beforeAll(async () => {
-    environment = await new DockerComposeEnvironment(repoRoot, 'compose.yaml')
-      .withProjectName(`todo-e2e-frontend-${randomUUID().slice(0, 8)}`)
-      .withBuild()
-      // Port 0: Docker picks free host ports, so the test runs beside a stack on 8080/8000.
-      .withEnvironment({ FRONTEND_PORT: '0', API_PORT: '0' })
-      .withDefaultWaitStrategy(Wait.forHealthCheck())
-      .withStartupTimeout(180_000)
-      .withWaitStrategy('secrets-init-1', Wait.forOneShotStartup())
-      .up(['frontend']);
+    environment = await startStack({ files: ['compose.yaml'], services: ['frontend'] });
     frontend = environment.getContainer('frontend-1');
     api = environment.getContainer('api-1');
     baseUrl = mappedUrl(environment, 'frontend-1', 8080);
@@ -192,13 +180,11 @@ describe('frontend through nginx', () => {
     it('logs each request as one JSON line on stdout with id, method, path, status and timings', async () => {
       const requestId = `e2e-log-${randomUUID()}`;
       await get(`${baseUrl}/api/todos?limit=2`, { 'X-Request-Id': requestId });
-      let line: string | undefined;
-      for (let attempt = 0; attempt < 20 && !line; attempt += 1) {
-        const { stdout } = await run('docker', ['logs', frontend.getId()]);
-        line = stdout.split('\n').find((candidate) => candidate.includes(requestId));
-        if (!line) await new Promise((done) => setTimeout(done, 250));
-      }
-      expect(line, 'access log line').toBeDefined();
+      const line = await pollUntil(
+        async () => (await docker('logs', frontend.getId())).split('\n').find((candidate) => candidate.includes(requestId)),
+        (found) => found !== undefined,
+        { timeoutMs: 5_000, what: 'access log line with the request id' },
+      );
       const entry = JSON.parse(line ?? '') as Record<string, unknown>;
       expect(entry).toMatchObject({
         'http.request.id': requestId,
@@ -358,7 +344,7 @@ describe('frontend through nginx', () => {
     });
 
     it('shows the error banner with the request id when the API is down, and keeps what was typed', async () => {
-      await run('docker', ['stop', api.getId()]);
+      await docker('stop', api.getId());
 
       const listResponse = page.waitForResponse((response) => response.url().includes('/api/todos'));
       await page.reload();
@@ -384,7 +370,7 @@ describe('frontend through nginx', () => {
     });
 
     it('recovers once the API is back: Retry loads the list and the kept text saves', async () => {
-      await run('docker', ['start', api.getId()]);
+      await docker('start', api.getId());
       const retry = page.getByRole('button', { name: 'Retry' });
       await expect
         .poll(

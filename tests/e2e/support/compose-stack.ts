@@ -65,3 +65,12 @@ export async function publishedUrl(containerId: string, containerPort: number): 
   const ipv4 = lines.find((line) => line.startsWith(`${PUBLISHED_HOST}:`)) ?? lines[0] ?? '';
   return `http://${PUBLISHED_HOST}:${ipv4.split(':').pop()}`;
 }
+
+/**
+ * V8's heap limit inside a running Node container: a node started there gets the
+ * image's NODE_OPTIONS and the container's cgroup, so the server's own limit.
+ */
+export async function v8HeapLimitBytes(containerId: string): Promise<number> {
+  const script = "process.stdout.write(String(require('v8').getHeapStatistics().heap_size_limit))";
+  return Number(await docker('exec', containerId, 'node', '-e', script));
+}
