@@ -72,7 +72,7 @@ describe('the API container from deploy/compose/app.yaml', () => {
     for (const container of ['api-1', 'db-1']) {
       expect(await inspect(container, '{{json .Config.Env}}')).not.toContain(password);
     }
-    expect(await docker('image', 'history', '--no-trunc', 'observable-todo/api:dev')).not.toContain(password);
+    expect(await docker('image', 'history', '--no-trunc', await inspect('api-1', '{{.Config.Image}}'))).not.toContain(password);
     expect(await docker('logs', stack.getContainer('api-1').getId())).not.toContain(password);
   });
 
