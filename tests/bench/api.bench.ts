@@ -87,7 +87,7 @@ function printTable(rows: string[][]): void {
 
 async function main(): Promise<void> {
   // The rate limiter is the only setting changed from the shipped stack: it would answer 429 to a load test.
-  const stack = await startStack({ files: ['deploy/compose/app.yaml'], services: ['db', 'api'], env: { API_RATE_LIMIT_MAX: '0' } });
+  const stack = await startStack({ files: ['deploy/compose/app.yaml', 'deploy/compose/debug.yaml'], services: ['db', 'api'], env: { API_RATE_LIMIT_MAX: '0' } });
   try {
     const api = stack.getContainer('api-1');
     const baseUrl = mappedUrl(stack, 'api-1', 8000);

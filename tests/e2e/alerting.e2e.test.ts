@@ -51,7 +51,7 @@ async function waitForMessage(titlePrefix: string, options: { after: number; tim
 beforeAll(async () => {
   configs = generateMonitoringConfigs('http://slack-receiver:8080/services/T000/B000/e2e');
   stack = await startStack({
-    files: ['compose.yaml', 'tests/e2e/compose/alerting.override.yaml'],
+    files: ['compose.yaml', 'deploy/compose/debug.yaml', 'tests/e2e/compose/alerting.override.yaml'],
     services: ['db', 'api', 'prometheus', 'alertmanager', 'node-exporter', 'postgres-exporter', 'slack-receiver'],
     env: {
       E2E_PROMETHEUS_CONFIG: configs.prometheus,

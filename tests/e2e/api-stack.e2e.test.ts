@@ -3,12 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../services/api/src/test-support/poll.js';
 import { docker, mappedUrl, publishedUrl, startStack, v8HeapLimitBytes } from './support/compose-stack.js';
 
-/** The API image and deploy/compose/app.yaml as a user runs them. */
+/**
+ * The API image and deploy/compose/app.yaml as a user runs them, with the debug
+ * override (deploy/compose/debug.yaml) that publishes the API's own port.
+ */
 let stack: StartedDockerComposeEnvironment;
 let api: string;
 
 beforeAll(async () => {
-  stack = await startStack({ files: ['deploy/compose/app.yaml'], services: ['db', 'api'] });
+  stack = await startStack({ files: ['deploy/compose/app.yaml', 'deploy/compose/debug.yaml'], services: ['db', 'api'] });
   api = mappedUrl(stack, 'api-1', 8000);
 });
 
