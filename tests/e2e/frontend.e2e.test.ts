@@ -349,7 +349,7 @@ describe('frontend through nginx', () => {
       const listResponse = page.waitForResponse((response) => response.url().includes('/api/todos'));
       await page.reload();
       const failed = await listResponse;
-      // 502 once the name no longer resolves; 504 while nginx still holds the old address (resolver valid=10s).
+      // 502 once the name no longer resolves; 504 while nginx still holds the old address (resolver valid=5s).
       expect([502, 504]).toContain(failed.status());
       const banner = page.getByRole('alert');
       await banner.waitFor();
