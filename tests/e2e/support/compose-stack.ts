@@ -22,6 +22,8 @@ export interface StackOptions {
   files: string[];
   env?: Record<string, string>;
   services?: string[];
+  /** Replicas per service, as `docker compose up --scale service=N`. */
+  scale?: Record<string, number>;
 }
 
 /** Brings up the repository's own compose files (built locally), waiting on their health checks. */
@@ -32,6 +34,9 @@ export async function startStack(options: StackOptions): Promise<StartedDockerCo
     // Every service in the compose files has a health check; "started" is not "ready".
     .withDefaultWaitStrategy(Wait.forHealthCheck())
     .withStartupTimeout(240_000)
+    .withClientOptions({
+      commandOptions: Object.entries(options.scale ?? {}).flatMap(([service, replicas]) => ['--scale', `${service}=${replicas}`]),
+    })
     .up(options.services);
 }
 
