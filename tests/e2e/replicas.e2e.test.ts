@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
@@ -19,8 +20,9 @@ import { PrometheusClient } from './support/prometheus-client.js';
 
 const REPLICAS = ['api-1', 'api-2'];
 const MINUTE = 60_000;
-/** nginx caches the API's DNS answer this long (`resolver ... valid=5s` in default.conf.template). */
-const RESOLVER_VALID_MS = 5_000;
+/** How long nginx caches the API's DNS answer: `resolver ... valid=` in its template. */
+const RESOLVER_VALID_MS =
+  Number(/^\s*resolver \S+ valid=(\d+)s/m.exec(readFileSync(join(REPO_ROOT, 'services/frontend/nginx/templates/default.conf.template'), 'utf8'))![1]) * 1000;
 
 const execFileAsync = promisify(execFile);
 
