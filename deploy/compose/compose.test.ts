@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+// Static checks on the compose files that `docker compose config` does not make:
+// start-up order around the generated secrets and settings that must not drift.
+// The behaviour itself is proven by the e2e suites in tests/e2e/.
+
+const composeDir = path.dirname(fileURLToPath(import.meta.url));
+const COMPOSE_FILES = ['app.yaml', 'metrics.yaml', 'dashboards.yaml'];
+
+interface Service {
+  image?: string;
+  environment?: Record<string, string | number | boolean | null>;
+  volumes?: (string | { source?: string; target?: string })[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  cpus?: number | string;
+  deploy?: { resources?: { limits?: { cpus?: number | string; memory?: string } } };
+}
+
+function services(): [string, string, Service][] {
+  return COMPOSE_FILES.flatMap((file) => {
+    const compose = parse(readFileSync(path.join(composeDir, file), 'utf8')) as { services: Record<string, Service> };
+    return Object.entries(compose.services).map(([name, service]) => [file, name, service] as [string, string, Service]);
+  });
+}
+
+function service(name: string): Service {
+  const found = services().find(([, candidate]) => candidate === name);
+  if (found === undefined) throw new Error(`no service ${name} in ${COMPOSE_FILES.join(', ')}`);
+  return found[2];
+}
+
+function volumeSource(volume: string | { source?: string }): string | undefined {
+  return typeof volume === 'string' ? volume.split(':')[0] : volume.source;
+}
+
+function dependencyCondition(svc: Service, dependency: string): string | undefined {
+  if (Array.isArray(svc.depends_on)) return svc.depends_on.includes(dependency) ? 'service_started' : undefined;
+  const entry = svc.depends_on?.[dependency];
+  return entry === undefined ? undefined : (entry.condition ?? 'service_started');
+}
+
+describe('compose services reading the generated secrets', () => {
+  const readers = services().filter(([, name, svc]) => name !== 'secrets-init' && (svc.volumes ?? []).some((v) => volumeSource(v) === 'app-secrets'));
+
+  it('are found (the check below is not vacuous)', () => {
+    expect(readers.map(([, name]) => name)).toEqual(expect.arrayContaining(['db', 'api', 'postgres-exporter', 'grafana']));
+  });
+
+  it.each(readers.map(([file, name]) => [`${file}: ${name}`, name] as const))(
+    '%s starts only after secrets-init completed, so the files exist when it reads them',
+    (_label, name) => {
+      expect(dependencyCondition(service(name), 'secrets-init')).toBe('service_completed_successfully');
+    },
+  );
+});
