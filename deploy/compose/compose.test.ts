@@ -57,3 +57,15 @@ describe('compose services reading the generated secrets', () => {
     },
   );
 });
+
+describe('Grafana', () => {
+  it('neither installs nor updates plugins from grafana.com at boot, and sends no usage reports', () => {
+    expect(service('grafana').environment).toMatchObject({
+      GF_PLUGINS_PREINSTALL_DISABLED: 'true',
+      GF_PLUGINS_PREINSTALL_AUTO_UPDATE: 'false',
+      GF_ANALYTICS_REPORTING_ENABLED: 'false',
+      GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
+      GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: 'false',
+    });
+  });
+});
