@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,12 +10,14 @@ import { parse } from 'yaml';
 // The behaviour itself is proven by the e2e suites in tests/e2e/.
 
 const composeDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(composeDir, '../..');
 const COMPOSE_FILES = ['app.yaml', 'metrics.yaml', 'dashboards.yaml'];
 
 interface Service {
   image?: string;
   environment?: Record<string, string | number | boolean | null>;
   volumes?: (string | { source?: string; target?: string })[];
+  build?: { context?: string; dockerfile?: string };
   depends_on?: string[] | Record<string, { condition?: string }>;
   cpus?: number | string;
   deploy?: { resources?: { limits?: { cpus?: number | string; memory?: string } } };
@@ -67,5 +70,56 @@ describe('Grafana', () => {
       GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
       GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: 'false',
     });
+  });
+});
+
+/** Every file under a path (the path itself when it is a file). */
+function filesUnder(absolute: string): string[] {
+  if (!statSync(absolute).isDirectory()) return [absolute];
+  return readdirSync(absolute, { withFileTypes: true }).flatMap((entry) =>
+    entry.name === 'node_modules' ? [] : filesUnder(path.join(absolute, entry.name)),
+  );
+}
+
+/** Files compose bind-mounts from this repository and files the Dockerfiles it builds COPY from the context. */
+function filesShippedIntoContainers(): string[] {
+  const found = new Set<string>();
+  for (const [, , svc] of services()) {
+    for (const volume of svc.volumes ?? []) {
+      const source = volumeSource(volume);
+      if (source?.startsWith('.')) filesUnder(path.resolve(composeDir, source)).forEach((file) => found.add(file));
+    }
+    if (svc.build?.dockerfile !== undefined) {
+      const context = path.resolve(composeDir, svc.build.context ?? '.');
+      const dockerfile = path.join(context, svc.build.dockerfile);
+      found.add(dockerfile);
+      for (const line of readFileSync(dockerfile, 'utf8').split('\n')) {
+        const words = line.trim().split(/\s+/);
+        if (words[0] !== 'COPY' || words.some((word) => word.startsWith('--from'))) continue;
+        const sources = words.slice(1, -1).filter((word) => !word.startsWith('--'));
+        sources.forEach((source) => filesUnder(path.join(context, source)).forEach((file) => found.add(file)));
+      }
+    }
+  }
+  return [...found].map((file) => path.relative(repoRoot, file)).sort();
+}
+
+function isScript(file: string): boolean {
+  return /\.(sh|envsh)$/.test(file) || readFileSync(path.join(repoRoot, file), 'utf8').startsWith('#!');
+}
+
+describe('line endings of what runs inside Linux containers', () => {
+  const scripts = filesShippedIntoContainers().filter(isScript);
+
+  it('finds the scripts compose mounts and the Dockerfiles copy (the check below is not vacuous)', () => {
+    expect(scripts).toEqual(
+      expect.arrayContaining(['monitoring/alertmanager/docker-entrypoint.sh', 'services/frontend/nginx/entrypoint/18-frontend-config.envsh']),
+    );
+  });
+
+  it.each(scripts)('%s is checked out with LF line endings on every platform (.gitattributes)', (file) => {
+    const attributes = execFileSync('git', ['check-attr', 'text', 'eol', '--', file], { cwd: repoRoot, encoding: 'utf8' });
+    expect(attributes).toContain(`${file}: text: set`);
+    expect(attributes).toContain(`${file}: eol: lf`);
   });
 });
