@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,7 +108,10 @@ function isScript(file: string): boolean {
   return /\.(sh|envsh)$/.test(file) || readFileSync(path.join(repoRoot, file), 'utf8').startsWith('#!');
 }
 
-describe('line endings of what runs inside Linux containers', () => {
+const shellcheckMissing = spawnSync('shellcheck', ['--version']).error === undefined ? undefined : 'shellcheck is not installed (apt-get install shellcheck; .ci/run does)';
+if (shellcheckMissing !== undefined) console.warn(`[skipped] shellcheck of the container scripts: ${shellcheckMissing}`);
+
+describe('scripts that run inside Linux containers', () => {
   const scripts = filesShippedIntoContainers().filter(isScript);
 
   it('finds the scripts compose mounts and the Dockerfiles copy (the check below is not vacuous)', () => {
@@ -117,9 +120,54 @@ describe('line endings of what runs inside Linux containers', () => {
     );
   });
 
+  it.skipIf(shellcheckMissing !== undefined).each(scripts)('%s passes shellcheck', (file) => {
+    // POSIX sh: what the images run them with (dash, or sourced by the nginx entrypoint).
+    const result = spawnSync('shellcheck', ['--shell=sh', '--severity=style', file], { cwd: repoRoot, encoding: 'utf8' });
+    expect(result.stdout + result.stderr, file).toBe('');
+    expect(result.status, file).toBe(0);
+  });
+
   it.each(scripts)('%s is checked out with LF line endings on every platform (.gitattributes)', (file) => {
     const attributes = execFileSync('git', ['check-attr', 'text', 'eol', '--', file], { cwd: repoRoot, encoding: 'utf8' });
     expect(attributes).toContain(`${file}: text: set`);
     expect(attributes).toContain(`${file}: eol: lf`);
+  });
+});
+
+describe('PostgreSQL roles and secrets', () => {
+  const rolesSql = readFileSync(path.join(composeDir, 'db-roles/db-roles.sql'), 'utf8');
+  const secretsScript = readFileSync(path.join(composeDir, 'secrets-init/secrets-init.sh'), 'utf8');
+  const environment = services().flatMap(([, name, svc]) => Object.entries(svc.environment ?? {}).map(([key, value]) => ({ name, key, value: String(value) })));
+
+  it('connects every service as a role db-roles creates, never as the superuser', () => {
+    const users = environment.filter(({ key }) => ['DB_USER', 'DATA_SOURCE_USER'].includes(key));
+    expect(users.map(({ name }) => name).sort()).toEqual(['api', 'migrate', 'postgres-exporter']);
+    for (const { name, value } of users) {
+      expect(value, name).not.toBe(service('db').environment?.POSTGRES_USER);
+      expect(rolesSql, name).toContain(`ALTER ROLE ${value} WITH LOGIN NOSUPERUSER`);
+    }
+  });
+
+  it('reads every password file from the list secrets-init writes', () => {
+    const listed = new Set([...secretsScript.matchAll(/^(\w+)\s+\d+\s+\S+$/gm)].map((match) => match[1]));
+    const referenced = environment.map(({ value }) => /^\/run\/app-secrets\/(\w+)$/.exec(value)?.[1]).filter((name) => name !== undefined);
+    expect(referenced.length).toBeGreaterThanOrEqual(5);
+    for (const name of referenced) expect(listed, name).toContain(name);
+  });
+
+  it('passes no secret through a variable in any service configuration', () => {
+    const secretKeys = environment.filter(({ key }) => /PASSWORD|PASS|SECRET|TOKEN/.test(key));
+    expect(secretKeys.length).toBeGreaterThanOrEqual(5);
+    for (const { name, key } of secretKeys) expect(`${name} ${key}`).toMatch(/_FILE$/);
+  });
+});
+
+describe('the public entry point', () => {
+  it('starts without waiting for the API, so it can show the error banner while the API is down', () => {
+    expect(dependencyCondition(service('frontend'), 'api')).toBeUndefined();
+  });
+
+  it('has a CPU limit for nginx to size its workers from', () => {
+    expect(Number(service('frontend').deploy?.resources?.limits?.cpus)).toBeGreaterThan(0);
   });
 });
