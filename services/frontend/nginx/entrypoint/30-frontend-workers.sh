@@ -14,9 +14,10 @@ set -eu
 
 ME=$(basename "$0")
 OUT="${NGINX_ENVSUBST_OUTPUT_DIR:-/etc/nginx/conf.d}"
-# Measured order of magnitude, not a promise: a proxied request holds two
-# connections (client and upstream) with header and proxy buffers (about 40 KiB)
-# and, while gzipping, up to about 260 KiB of zlib state: 128 KiB a connection.
+# An estimate from nginx's default buffer sizes, not a measurement: a proxied
+# request holds two connections (client and upstream) with header and proxy
+# buffers (about 40 KiB) and, while gzipping, up to about 260 KiB of zlib state
+# (less for small bodies): 128 KiB a connection.
 PER_CONNECTION_KIB=128
 BASE_MIB=16
 
