@@ -195,15 +195,20 @@ describe('frontend through nginx', () => {
           '--tmpfs', '/etc/nginx/conf.d:uid=101,gid=101,mode=0755', image, '/docker-entrypoint.sh', 'nginx', '-T');
       const setting = (config: string, name: string) => Number(new RegExp(`^\\s*${name} (\\d+);$`, 'm').exec(config)?.[1]);
 
-      const small = await renderedConfig('--cpus', '1', '--memory', '64m');
+      // The compose limits: 1 CPU, 64 MiB hold nginx.conf's former 1024 connections.
+      const composeLimits = await renderedConfig('--cpus', '1', '--memory', '64m');
+      expect(setting(composeLimits, 'worker_processes')).toBe(1);
+      expect(setting(composeLimits, 'worker_connections')).toBe(1024);
+
+      // Tighter memory: (24 MiB - 8 MiB - 4 MiB a worker) / 32 KiB a connection (30-frontend-workers.sh).
+      const small = await renderedConfig('--cpus', '0.5', '--memory', '24m');
       expect(setting(small, 'worker_processes')).toBe(1);
-      // (64 MiB - 16 MiB base) / 128 KiB per connection (30-frontend-workers.sh).
       expect(setting(small, 'worker_connections')).toBe(384);
 
       const larger = Math.min(2, hostCpus);
-      const big = await renderedConfig('--cpus', String(larger), '--memory', '128m');
+      const big = await renderedConfig('--cpus', String(larger), '--memory', '32m');
       expect(setting(big, 'worker_processes')).toBe(larger);
-      expect(setting(big, 'worker_connections')).toBe(Math.floor((128 - 16) * 8 / larger));
+      expect(setting(big, 'worker_connections')).toBe(Math.floor(((32 - 8 - 4 * larger) * 1024) / 32 / larger));
     });
 
     it('answers its own health check and hides the API operational endpoints', async () => {
