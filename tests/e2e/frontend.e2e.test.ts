@@ -1,16 +1,18 @@
 // The frontend in a real browser (Debian's Chromium driven by playwright-core) against
 // the real stack: nginx from services/frontend, the API and PostgreSQL, started from the
 // root compose.yaml. Also asserts nginx's headers, proxy rules and JSON access log over HTTP.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../services/api/src/test-support/poll.js';
-import { docker, mappedUrl, REPO_ROOT, startStack } from './support/compose-stack.js';
+import { docker, mappedUrl, publishedUrl, REPO_ROOT, startStack } from './support/compose-stack.js';
 
 const artifacts = join(REPO_ROOT, 'artifacts');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,6 +37,52 @@ function get(url: string, headers: Record<string, string> = {}): Promise<HttpRes
   });
 }
 
+/**
+ * A GET with the path exactly as given. fetch and http.get(url) parse the URL first,
+ * which resolves `/./` and `/../` before the request leaves: the edge never sees them.
+ */
+function getRawPath(baseUrl: string, rawPath: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolvePromise, reject) => {
+    const req = httpRequest({ hostname, port, path: rawPath, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The alert-drill endpoints in every spelling a client could send: case, percent-encoding, dot segments, slashes. */
+const DRILL_SPELLINGS = [
+  '/api/simulate-error',
+  '/api/simulate-latency?ms=1',
+  '/api/SIMULATE-ERROR',
+  '/api/Simulate-Latency?ms=1',
+  '/api/simulate-ERROR',
+  '/api/SIMULATE-latency?ms=10',
+  '/API/simulate-error',
+  '/api/simulate%2Derror',
+  '/api/simulate%2derror',
+  '/api/%53imulate-error',
+  '/api/%73imulate-error',
+  '/api/%73%69%6d%75%6c%61%74%65%2d%6c%61%74%65%6e%63%79?ms=1',
+  '/api//simulate-error',
+  '//api/simulate-error',
+  '/api/./simulate-error',
+  '/api/%2E/simulate-error',
+  '/api/todos/../simulate-error',
+  '/api/todos/%2E%2E/simulate-error',
+  '/api/todos/..%2Fsimulate-error',
+  '/api/todos%2F..%2Fsimulate-error',
+  '/static/../api/simulate-error',
+  '/api/simulate-error/',
+  '/api/simulate-latency/?ms=1',
+  '/api/simulate-error?ms=1&x=%2F',
+];
+
 describe('frontend through nginx', () => {
   let environment: StartedDockerComposeEnvironment | undefined;
   let frontend: StartedTestContainer;
@@ -46,7 +94,8 @@ describe('frontend through nginx', () => {
   const browserProblems: string[] = [];
 
   beforeAll(async () => {
-    environment = await startStack({ files: ['compose.yaml'], services: ['frontend'] });
+    // frontend no longer pulls the API in (it starts without it): name both.
+    environment = await startStack({ files: ['compose.yaml'], services: ['frontend', 'api'] });
     frontend = environment.getContainer('frontend-1');
     api = environment.getContainer('api-1');
     baseUrl = mappedUrl(environment, 'frontend-1', 8080);
@@ -135,6 +184,33 @@ describe('frontend through nginx', () => {
       expect(JSON.parse(res.body)).toEqual({ apiBaseUrl: '/api' });
     });
 
+    it('sizes its workers from the container CPU and memory limits, not from the host', async () => {
+      // The compose service's own limit (cpus: "1"), in the running container.
+      expect((await frontend.exec(['nginx', '-T'])).output).toMatch(/^worker_processes 1;$/m);
+
+      const image = (await docker('inspect', '--format', '{{.Config.Image}}', frontend.getId())).trim();
+      const hostCpus = Number((await docker('info', '--format', '{{.NCPU}}')).trim());
+      const renderedConfig = (...limits: string[]) =>
+        docker('run', '--rm', ...limits, '--read-only', '--tmpfs', '/tmp:uid=101,gid=101,mode=0700',
+          '--tmpfs', '/etc/nginx/conf.d:uid=101,gid=101,mode=0755', image, '/docker-entrypoint.sh', 'nginx', '-T');
+      const setting = (config: string, name: string) => Number(new RegExp(`^\\s*${name} (\\d+);$`, 'm').exec(config)?.[1]);
+
+      // The compose limits: 1 CPU, 64 MiB hold nginx.conf's former 1024 connections.
+      const composeLimits = await renderedConfig('--cpus', '1', '--memory', '64m');
+      expect(setting(composeLimits, 'worker_processes')).toBe(1);
+      expect(setting(composeLimits, 'worker_connections')).toBe(1024);
+
+      // Tighter memory: (24 MiB - 8 MiB - 4 MiB a worker) / 32 KiB a connection (30-frontend-workers.sh).
+      const small = await renderedConfig('--cpus', '0.5', '--memory', '24m');
+      expect(setting(small, 'worker_processes')).toBe(1);
+      expect(setting(small, 'worker_connections')).toBe(384);
+
+      const larger = Math.min(2, hostCpus);
+      const big = await renderedConfig('--cpus', String(larger), '--memory', '32m');
+      expect(setting(big, 'worker_processes')).toBe(larger);
+      expect(setting(big, 'worker_connections')).toBe(Math.floor(((32 - 8 - 4 * larger) * 1024) / 32 / larger));
+    });
+
     it('answers its own health check and hides the API operational endpoints', async () => {
       expect((await get(`${baseUrl}/healthz`)).status).toBe(200);
       for (const path of ['/metrics', '/health/ready', '/health/live', '/health', '/some/client/route']) {
@@ -198,6 +274,49 @@ describe('frontend through nginx', () => {
       expect(entry['@timestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
       expect(entry.request_time_s).toEqual(expect.any(Number));
       expect(entry.upstream_response_time_s).toEqual(expect.any(Number));
+    });
+  });
+
+  describe('the alert-drill endpoints at the public edge', () => {
+    it('answer 404 from nginx itself in every spelling, and no such request reaches the API', async () => {
+      const run = randomUUID().slice(0, 8);
+      const sent = DRILL_SPELLINGS.map((path, index) => ({ path, id: `edge-${run}-${index}` }));
+      for (const { path, id } of sent) {
+        const res = await getRawPath(baseUrl, path, { 'X-Request-Id': id });
+        expect.soft(res.status, path).toBe(404);
+        expect.soft(res.body, path).toContain('"code":"NOT_FOUND"');
+      }
+
+      // A request that does reach the API: once its line is in the API's log, every
+      // earlier one that reached the API would be there too.
+      const control = `edge-${run}-control`;
+      expect((await get(`${baseUrl}/api/todos?limit=1`, { 'X-Request-Id': control })).status).toBe(200);
+      const apiLog = await pollUntil(
+        () => docker('logs', api.getId()),
+        (logs) => logs.includes(control),
+        { timeoutMs: 10_000, what: 'the control request in the API log' },
+      );
+      expect(sent.filter(({ id }) => apiLog.includes(id)).map(({ path }) => path)).toEqual([]);
+
+      // nginx answered each one itself: its access log line names no upstream.
+      const edgeLines = (await docker('logs', frontend.getId())).split('\n');
+      for (const { path, id } of sent) {
+        const line = edgeLines.find((candidate) => candidate.includes(`"http.request.id":"${id}"`));
+        expect.soft(line, path).toBeDefined();
+        expect.soft((JSON.parse(line ?? '{}') as Record<string, unknown>).upstream_response_time_s, path).toBeNull();
+      }
+    });
+
+    it('sends the API the normalized path, so it never interprets an encoding the edge did not check', async () => {
+      const id = `edge-normalized-${randomUUID().slice(0, 8)}`;
+      const res = await getRawPath(baseUrl, '/api/t%6Fdos/./?limit=1', { 'X-Request-Id': id });
+      expect(res.status).toBe(200);
+      const line = await pollUntil(
+        async () => (await docker('logs', api.getId())).split('\n').find((candidate) => candidate.includes(`"http.request.id":"${id}"`)),
+        (found) => found !== undefined,
+        { timeoutMs: 10_000, what: 'the API log line of the normalized request' },
+      );
+      expect((JSON.parse(line ?? '{}') as Record<string, unknown>)['url.path']).toBe('/api/todos/');
     });
   });
 
@@ -385,5 +504,44 @@ describe('frontend through nginx', () => {
       await row('Typed while the API was down').waitFor();
       expect(await page.getByRole('alert').isHidden()).toBe(true);
     });
+  });
+});
+
+describe('frontend while the database is down at `up` time', () => {
+  // Compose's own start-up order, run as a user would: the database cannot start, so
+  // the API (which waits for a healthy database) never does. The UI must start anyway.
+  const project = `todo-e2e-dbdown-${randomUUID().slice(0, 8)}`;
+  const compose = (...args: string[]) =>
+    promisify(execFile)('docker', ['compose', '-p', project, '-f', 'compose.yaml', '-f', 'tests/e2e/compose/db-down.override.yaml', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, API_PORT: '0', FRONTEND_PORT: '0' },
+      maxBuffer: 32 * 1024 * 1024,
+    });
+
+  afterAll(async () => {
+    await compose('down', '--volumes', '--remove-orphans');
+  });
+
+  it('serves the page (200) and answers /api/ with 502 in the API error envelope', async () => {
+    const up = await compose('up', '--detach', '--build', 'frontend', 'api').then(
+      () => 'succeeded',
+      (error: { stderr?: string; message?: string }) => error.stderr ?? error.message ?? 'failed',
+    );
+    // The failure is the database's, and it must not stop the UI.
+    expect(up).toContain('dependency failed to start');
+    const frontendId = (await compose('ps', '--all', '--quiet', 'frontend')).stdout.trim();
+    expect(frontendId).not.toBe('');
+    expect((await docker('inspect', '--format', '{{.State.Status}}', frontendId)).trim()).toBe('running');
+    expect((await compose('ps', '--all', '--format', '{{.State}}', 'api')).stdout.trim()).not.toBe('running');
+
+    const ui = await publishedUrl(frontendId, 8080);
+    const page = await pollUntil(() => get(`${ui}/`).catch(() => undefined), (res) => res?.status === 200, {
+      timeoutMs: 30_000,
+      what: 'the UI page while the API is down',
+    });
+    expect(page?.body).toContain('<main');
+    const todos = await get(`${ui}/api/todos`);
+    expect([502, 503]).toContain(todos.status);
+    expect(JSON.parse(todos.body)).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });
   });
 });

@@ -46,6 +46,16 @@ describe.skipIf(!availability.ok)(`Grafana (${GRAFANA_IMAGE})`, () => {
     }
   });
 
+  it('installed no plugin from grafana.com at boot and reports preinstall as disabled', async () => {
+    const settings = (await (await get('/api/admin/settings')).json()) as Record<string, Record<string, string>>;
+    expect(settings.plugins).toMatchObject({ preinstall_disabled: 'true', preinstall_auto_update: 'false' });
+    // Everything a boot could have installed lands in the plugins directory of the data volume.
+    const installed = await docker('exec', stack.getContainer('grafana-1').getId(), 'sh', '-c', 'ls -A /var/lib/grafana/plugins 2>/dev/null || true');
+    expect(installed.trim()).toBe('');
+    const logs = await docker('logs', stack.getContainer('grafana-1').getId());
+    expect(logs).not.toMatch(/Installing plugin|plugin\.backgroundinstaller/);
+  });
+
   it('has every dashboard from monitoring/grafana/dashboards', async () => {
     const found = (await (await get('/api/search?type=dash-db')).json()) as { uid: string }[];
     const expected = dashboards().map((d) => d.json.uid as string);
