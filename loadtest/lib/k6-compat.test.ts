@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// k6 is not Node: its scripts may import k6's own modules and each other,
+// with the literal `.ts` path k6 resolves, and nothing from Node or npm.
+const loadtestDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const scripts = ['.', 'lib', 'k6']
+  .flatMap((dir) => readdirSync(path.join(loadtestDir, dir)).map((name) => path.join(dir, name)))
+  .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'));
+
+describe('k6 scripts', () => {
+  it('exist: six entry files and the modules they import', () => {
+    expect(scripts.filter((f) => path.dirname(f) === '.').sort()).toEqual(
+      ['average.ts', 'breakpoint.ts', 'smoke.ts', 'soak.ts', 'spike.ts', 'stress.ts'],
+    );
+  });
+
+  it.each(scripts)('%s imports only k6 modules and relative .ts files', (file) => {
+    const source = readFileSync(path.join(loadtestDir, file), 'utf8');
+    const specifiers = [...source.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
+    for (const specifier of specifiers) {
+      expect(specifier, file).toMatch(/^(k6(\/[a-z-/]+)?|\.{1,2}\/.+\.ts)$/);
+    }
+    if (!file.startsWith('k6/') && path.dirname(file) !== '.') {
+      // lib/ runs under Node too: no k6 runtime imports there, types only.
+      for (const m of source.matchAll(/^import\s+(?!type\b)[^'"]*from\s+'(k6[^']*)'/gm)) expect.fail(`${file} imports ${m[1]} at run time`);
+    }
+  });
+});
