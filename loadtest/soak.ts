@@ -8,3 +8,5 @@ export const userFlow = script.userFlow;
 export const chaosFlow = script.chaosFlow;
 export const teardown = script.teardown;
 export const handleSummary = script.handleSummary;
+// Runs only when --vus/--duration/--iterations/--stages replaced the scenarios: it aborts.
+export default script.replacedScenarios;

@@ -173,9 +173,17 @@ export function k6Script(shape: ShapeName) {
     if (leftovers.length > 0) console.log(`teardown: deleted ${leftovers.length} todos that interrupted iterations left`);
   }
 
+  /**
+   * Only a run whose scenarios k6 replaced (--vus and friends) calls the
+   * default function; setup() has refused it already, this is the backstop.
+   */
+  function replacedScenarios(): void {
+    exec.test.abort(scenarioOverrideProblem(scenarioNames(options), ['default']));
+  }
+
   function handleSummary(data: SummaryData): Record<string, string> {
     return summaryFiles(shape, data, config.resultsDir);
   }
 
-  return { options, setup, userFlow, chaosFlow, teardown, handleSummary };
+  return { options, setup, userFlow, chaosFlow, teardown, handleSummary, replacedScenarios };
 }

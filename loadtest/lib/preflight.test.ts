@@ -27,8 +27,10 @@ describe('chaosProblem', () => {
     expect(chaosProblem(drill({}))).toBeUndefined();
   });
 
-  it('says the drill endpoints are off on a 404, and which setting turns them on', () => {
-    expect(chaosProblem(drill({ status: 404, body: '{"error":{}}' }))).toMatch(/drill endpoints are off.*404.*CHAOS_ENDPOINTS=true/);
+  it('on a 404, names both causes: the drill endpoints are off, or CHAOS_BASE_URL is nginx', () => {
+    const problem = chaosProblem(drill({ status: 404, body: '{"error":{}}' }));
+    expect(problem).toMatch(/answered 404: either the drill endpoints are off.*CHAOS_ENDPOINTS=true/);
+    expect(problem).toMatch(/CHAOS_BASE_URL is the public nginx.*http:\/\/api:8000/);
   });
 
   it('says CHAOS_BASE_URL must reach the API when nothing answers, and refuses odd answers', () => {

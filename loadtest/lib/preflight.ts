@@ -28,8 +28,9 @@ export function stackProblem(probe: Probe): string | undefined {
 export function chaosProblem(probe: Probe): string | undefined {
   if (probe.status === 404) {
     return (
-      `the chaos flow is on (CHAOS_SHARE > 0) but the drill endpoints are off: GET ${probe.url} answered 404. ` +
-      'Start the API with CHAOS_ENDPOINTS=true (the compose default), or run without CHAOS_SHARE.'
+      `the chaos flow is on (CHAOS_SHARE > 0) but GET ${probe.url} answered 404: either the drill endpoints are off ` +
+      '(start the API with CHAOS_ENDPOINTS=true, the compose default) or CHAOS_BASE_URL is the public nginx, which ' +
+      'refuses them (it must be the API itself, e.g. http://api:8000). Or run without CHAOS_SHARE.'
     );
   }
   if (probe.status === 0) {
