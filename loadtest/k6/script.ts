@@ -27,7 +27,7 @@ import {
   toggleTodo,
   type RequestSpec,
 } from '../lib/requests.ts';
-import { peakRequestsPerSecond, type ShapeName } from '../lib/shapes.ts';
+import { peakRequestsPerMinute, type ShapeName } from '../lib/shapes.ts';
 import { summaryFiles, type SummaryData } from '../lib/summary.ts';
 
 export interface SetupData {
@@ -80,16 +80,16 @@ export function k6Script(shape: ShapeName) {
     const stackIssue = stackProblem(toProbe(stack));
     if (stackIssue !== undefined) problems.push(stackIssue);
 
-    let peak = peakRequestsPerSecond(options.scenarios!.user!, 'user', config);
+    let peak = peakRequestsPerMinute(options.scenarios!.user!, 'user', config);
     const chaos = options.scenarios?.chaos;
     if (chaos !== undefined) {
-      peak += peakRequestsPerSecond(chaos, 'chaos', config);
+      peak += peakRequestsPerMinute(chaos, 'chaos', config);
       const drill = send(simulateLatency(config.chaosBaseUrl, 0), { name: '/api/simulate-latency', flow: 'setup' });
       const chaosIssue = chaosProblem(toProbe(drill));
       if (chaosIssue !== undefined) problems.push(chaosIssue);
     }
     if (stackIssue === undefined) {
-      const limiterIssue = rateLimitProblem(stack.headers, peak * 60);
+      const limiterIssue = rateLimitProblem(stack.headers, peak);
       if (limiterIssue !== undefined) problems.push(limiterIssue);
     }
     if (problems.length > 0) throw new Error(`k6 ${shape}: not starting:\n  - ${problems.join('\n  - ')}`);

@@ -5,6 +5,7 @@ import {
   SHAPE_NAMES,
   chaosScenario,
   iterationSeconds,
+  peakRequestsPerMinute,
   peakRequestsPerSecond,
   scenarioIterations,
   scenarioSeconds,
@@ -102,5 +103,17 @@ describe('peak request rate (for the rate-limiter check)', () => {
     const perMinute = peakRequestsPerSecond(userScenario('smoke', c), 'user', c) * 60;
     expect(perMinute).toBeCloseTo((2 * 5 * 60) / 2.25);
     expect(perMinute).toBeLessThan(0.8 * 600);
+  });
+});
+
+describe('peak requests per minute', () => {
+  it('for smoke, never exceeds all the requests it sends (30), however short the think time', () => {
+    const c = config({ THINK_TIME_SECONDS: '0' });
+    expect(peakRequestsPerMinute(userScenario('smoke', c), 'user', c)).toBe(30);
+  });
+
+  it('for arrival rates, is the peak rate times the requests per iteration', () => {
+    const c = config({ LOAD_RATE: '4' });
+    expect(peakRequestsPerMinute(userScenario('stress', c), 'user', c)).toBe(8 * 5 * 60);
   });
 });

@@ -35,7 +35,7 @@ export const SHAPES: Record<ShapeName, ShapeDescription> = {
   smoke: { name: 'smoke', what: '2 users, 3 iterations each: the scripts and the stack work', defaultHold: '0s' },
   average: { name: 'average', what: 'ramp to LOAD_RATE in 2m, hold, ramp down in 1m: a normal day', defaultHold: '10m' },
   stress: { name: 'stress', what: 'ramp to 2x LOAD_RATE in 5m, hold, ramp down in 2m: a heavy day', defaultHold: '10m' },
-  spike: { name: 'spike', what: 'LOAD_RATE, then 10x within 10s, hold, back within 10s: a sudden rush', defaultHold: '1m' },
+  spike: { name: 'spike', what: 'a minute at LOAD_RATE, then 10x within 10s, hold, back within 10s: a sudden rush', defaultHold: '1m' },
   soak: { name: 'soak', what: 'LOAD_RATE for hours: leaks, pool exhaustion, disk growth', defaultHold: '3h' },
   breakpoint: { name: 'breakpoint', what: 'rate rising linearly to 20x LOAD_RATE until a threshold aborts the run', defaultHold: '30m' },
 };
@@ -170,4 +170,17 @@ export function peakRequestsPerSecond(scenario: Scenario, flow: 'user' | 'chaos'
     return ((scenario.vus ?? 1) * perIteration) / seconds;
   }
   throw new Error(`peak rate of ${scenario.executor} is not computed here`);
+}
+
+/**
+ * The most requests a scenario sends in any minute: the peak rate times 60,
+ * but never more than all it sends when its total is bounded (smoke), so a
+ * short run with no think time is not mistaken for a load the limiter would stop.
+ */
+export function peakRequestsPerMinute(scenario: Scenario, flow: 'user' | 'chaos', config: LoadConfig): number {
+  const perMinute = peakRequestsPerSecond(scenario, flow, config) * 60;
+  if (scenario.executor === 'per-vu-iterations') {
+    return Math.min(perMinute, scenarioIterations(scenario) * REQUESTS_PER_ITERATION[flow]);
+  }
+  return perMinute;
 }
