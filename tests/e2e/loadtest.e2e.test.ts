@@ -50,6 +50,16 @@ describe('load testing on the compose stack', () => {
     expect(response.status).toBe(415);
   });
 
+  it('the compose files with the loadtest profile pass `docker compose config`, k6 on the stack network', async () => {
+    const { stdout } = await execFileAsync('docker', ['compose', '-f', 'compose.yaml', '--profile', 'loadtest', 'config', '--format', 'json'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, K6_RESULTS_DIR: resultsDir },
+    });
+    const config = JSON.parse(stdout) as { services: Record<string, { networks?: Record<string, unknown>; image?: string }> };
+    expect(config.services.k6?.image).toBe(K6_IMAGE);
+    expect(Object.keys(config.services.k6?.networks ?? {})).toEqual(Object.keys(config.services.api?.networks ?? {}));
+  });
+
   // setup()'s checks, on the answers the real stack gives (fetched here, judged by the same functions).
   async function probe(url: string): Promise<Probe> {
     const response = await fetch(url);
