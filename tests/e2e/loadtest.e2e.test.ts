@@ -116,11 +116,12 @@ describe('load testing on the compose stack', () => {
 
     const prometheus = new PrometheusClient(prometheusUrl);
     const series = await pollUntil(
-      () => prometheus.query('sum by (name) (k6_http_reqs_total{shape="smoke", flow="user"})'),
+      // Over a range: k6 marks its series stale when the run ends, so an instant query finds none.
+      () => prometheus.query('sum by (name) (last_over_time(k6_http_reqs_total{shape="smoke", flow="user"}[10m]))'),
       (result) => result.length === 2,
       { timeoutMs: 30_000, intervalMs: 1_000, what: 'k6_http_reqs_total per endpoint in Prometheus' },
     );
     expect(series.map((s) => s.metric.name).sort()).toEqual(['/api/todos', '/api/todos/:id']);
-    expect(await prometheus.query('k6_http_req_duration_p95{shape="smoke"}')).not.toEqual([]);
+    expect(await prometheus.query('last_over_time(k6_http_req_duration_p95{shape="smoke"}[10m])')).not.toEqual([]);
   });
 });
