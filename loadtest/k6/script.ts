@@ -1,6 +1,6 @@
 /**
- * The k6 side of a run: sends what lib/requests.ts builds, checks the
- * answers, and wires setup, teardown and the summary. Runs only inside k6
+ * The k6 side of a run: k6's HTTP, checks and sleep as the flows' transport
+ * (lib/flows.ts), and setup, teardown and the summary wired to k6. Runs only inside k6
  * (it imports k6's modules); everything it decides with is in lib/, which the
  * unit tests cover under Node. Each entry file (loadtest/<shape>.ts) exports
  * what k6Script(shape) returns.
@@ -8,25 +8,11 @@
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import http, { type RefinedResponse } from 'k6/http';
-import { chaosKind, scenarioOverrideProblem } from '../lib/config.ts';
+import { scenarioOverrideProblem } from '../lib/config.ts';
+import * as flows from '../lib/flows.ts';
 import { buildOptions, scenarioNames } from '../lib/options.ts';
 import { chaosProblem, rateLimitProblem, stackProblem, type Probe } from '../lib/preflight.ts';
-import {
-  createTodo,
-  deleteTodo,
-  editTodo,
-  isApiError,
-  isDelay,
-  isTodo,
-  isTodoPage,
-  listTodos,
-  listTodosPage,
-  parseJson,
-  simulateError,
-  simulateLatency,
-  toggleTodo,
-  type RequestSpec,
-} from '../lib/requests.ts';
+import { listTodos, simulateLatency, type RequestSpec } from '../lib/requests.ts';
 import { peakRequestsPerMinute, type ShapeName } from '../lib/shapes.ts';
 import { summaryFiles, type SummaryData } from '../lib/summary.ts';
 
@@ -46,10 +32,6 @@ function send(spec: RequestSpec, tags: Record<string, string> = spec.tags): Resp
   });
 }
 
-function body(response: Response): unknown {
-  return parseJson(typeof response.body === 'string' ? response.body : null);
-}
-
 function toProbe(response: Response): Probe {
   return {
     url: response.request.url,
@@ -60,15 +42,18 @@ function toProbe(response: Response): Probe {
   };
 }
 
+/** k6's HTTP, check() and sleep() as the flows' transport. */
+const transport: flows.Transport = {
+  send: (spec, tags) => {
+    const response = send(spec, tags);
+    return { status: response.status, body: typeof response.body === 'string' ? response.body : null };
+  },
+  check: (answer, checks, tags) => check(answer, checks, tags),
+  sleep: (seconds) => sleep(seconds),
+};
+
 export function k6Script(shape: ShapeName) {
   const { config, options } = buildOptions(shape, __ENV);
-  const userTags = { flow: 'user' };
-  const chaosTags = { flow: 'chaos' };
-
-  function think(): void {
-    if (config.thinkTimeSeconds > 0) sleep(config.thinkTimeSeconds);
-  }
-
   function setup(): SetupData {
     const problems: string[] = [];
     const running = Object.keys(exec.test.options.scenarios ?? {});
@@ -96,82 +81,21 @@ export function k6Script(shape: ShapeName) {
     return { runId: `${Date.now().toString(36)}` };
   }
 
-  /** One user: list, create, toggle, edit, delete, with think time; the todo is deleted whatever happened after its creation. */
   function userFlow(data: SetupData): void {
-    const base = config.baseUrl;
-    const list = send(listTodos(base));
-    check(list, {
-      'list: status 200': (r) => r.status === 200,
-      'list: a page of todos': (r) => isTodoPage(body(r)),
-    }, userTags);
-    think();
-
-    const title = `k6 ${data.runId} vu${exec.vu.idInTest} it${exec.vu.iterationInScenario}`;
-    const created = send(createTodo(base, title));
-    const todo = body(created);
-    check(created, {
-      'create: status 201': (r) => r.status === 201,
-      'create: the new todo': () => isTodo(todo, { title, completed: false }),
-    }, userTags);
-    // Without a todo in the answer there is no id to go on with (teardown sweeps
-    // by title); with one, the flow goes on even if a check failed, and deletes it.
-    if (!isTodo(todo)) return;
-
-    try {
-      think();
-      const toggled = send(toggleTodo(base, todo.id, true));
-      check(toggled, {
-        'toggle: status 200': (r) => r.status === 200,
-        'toggle: completed': (r) => isTodo(body(r), { id: todo.id, completed: true }),
-      }, userTags);
-      think();
-      const newTitle = `${title} edited`;
-      const edited = send(editTodo(base, todo.id, newTitle));
-      check(edited, {
-        'edit: status 200': (r) => r.status === 200,
-        'edit: new title': (r) => isTodo(body(r), { id: todo.id, title: newTitle }),
-      }, userTags);
-      think();
-    } finally {
-      const deleted = send(deleteTodo(base, todo.id));
-      check(deleted, { 'delete: status 204': (r) => r.status === 204 }, userTags);
-    }
+    flows.userFlow(transport, config, `k6 ${data.runId} vu${exec.vu.idInTest} it${exec.vu.iterationInScenario}`);
   }
 
-  /** One drill request to the API itself: a 500 or a slow answer, in CHAOS_ERROR_SHARE proportion. */
   function chaosFlow(): void {
-    const base = config.chaosBaseUrl;
-    if (chaosKind(exec.scenario.iterationInTest, config.chaosErrorShare) === 'error') {
-      const response = send(simulateError(base));
-      check(response, {
-        'drill error: status 500': (r) => r.status === 500,
-        'drill error: INTERNAL error body': (r) => isApiError(body(r), 'INTERNAL'),
-      }, chaosTags);
-    } else {
-      const response = send(simulateLatency(base, config.chaosLatencyMs));
-      check(response, {
-        'drill latency: status 200': (r) => r.status === 200,
-        'drill latency: delayed as asked': (r) => isDelay(body(r), config.chaosLatencyMs),
-      }, chaosTags);
-    }
+    flows.chaosFlow(transport, config, exec.scenario.iterationInTest);
   }
 
   /** Deletes what iterations cut short (graceful stop, abort) left behind: every todo titled with this run's id. */
   function teardown(data: SetupData): void {
     if (data === undefined) return;
-    const prefix = `k6 ${data.runId} `;
-    const tags = { name: '/api/todos', flow: 'teardown' };
-    const leftovers: number[] = [];
-    for (let offset = 0; ; offset += 100) {
-      const page = body(send(listTodosPage(config.baseUrl, offset), tags));
-      if (!isTodoPage(page)) break;
-      for (const item of page.items) if (item.title.startsWith(prefix)) leftovers.push(item.id);
-      if (page.items.length < 100) break;
-    }
-    for (const id of leftovers) send(deleteTodo(config.baseUrl, id), { name: '/api/todos/:id', flow: 'teardown' });
+    const swept = flows.sweep(transport, config, `k6 ${data.runId} `);
     // k6's console is its log, the one place a run reports this.
     // eslint-disable-next-line no-console
-    if (leftovers.length > 0) console.log(`teardown: deleted ${leftovers.length} todos that interrupted iterations left`);
+    if (swept > 0) console.log(`teardown: deleted ${swept} todos that interrupted iterations left`);
   }
 
   /**
