@@ -239,7 +239,9 @@ describe('queries of every rule and dashboard panel against the live Prometheus'
           failures.push(`${dashboard.file}: ${expr}: ${error.message}`);
           return undefined;
         });
-        if (result?.length === 0) failures.push(`${dashboard.file}: ${expr}: no data`);
+        // k6's series (k6_*) exist only while a load test writes them by remote
+        // write, and this stack runs none: those queries must parse, not return data.
+        if (result?.length === 0 && !/\bk6_/.test(expr)) failures.push(`${dashboard.file}: ${expr}: no data`);
       }
     }
     return failures;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config.ts';
+import { buildOptions, buildThresholds, scenarioNames } from './options.ts';
+import { SHAPE_NAMES } from './shapes.ts';
+
+describe('buildOptions', () => {
+  it('runs the user flow only, unless a chaos share is asked for', () => {
+    expect(scenarioNames(buildOptions('average', {}).options)).toEqual(['user']);
+    expect(scenarioNames(buildOptions('average', { CHAOS_SHARE: '0.2' }).options)).toEqual(['user', 'chaos']);
+  });
+
+  it.each(SHAPE_NAMES)('%s tags every series with the shape and drops the per-URL tag', (shape) => {
+    const { options } = buildOptions(shape, {});
+    expect(options.tags).toEqual({ shape });
+    expect(options.systemTags).toContain('name');
+    expect(options.systemTags).not.toContain('url');
+  });
+
+  it('refuses K6_VUS and the other scenario overrides instead of letting k6 replace the shape', () => {
+    for (const name of ['K6_VUS', 'K6_DURATION', 'K6_ITERATIONS', 'K6_STAGES']) {
+      expect(() => buildOptions('average', { [name]: '10' }), name).toThrow(ConfigError);
+      expect(() => buildOptions('average', { [name]: '10' }), name).toThrow(new RegExp(`${name} is set`));
+    }
+  });
+});
+
+describe('buildThresholds', () => {
+  it('aborts only on the hard limit, except breakpoint, where every objective aborts', () => {
+    const aborting = (t: ReturnType<typeof buildThresholds>) =>
+      Object.entries(t).flatMap(([metric, list]) =>
+        list.filter((x) => typeof x === 'object' && x.abortOnFail).map((x) => `${metric} ${(x as { threshold: string }).threshold}`),
+      );
+    expect(aborting(buildThresholds('average', false))).toEqual(['http_req_failed{flow:user} rate<0.05']);
+    expect(aborting(buildThresholds('breakpoint', false)).sort()).toEqual([
+      'http_req_duration{flow:user,name:/api/todos/:id} p(95)<1000',
+      'http_req_duration{flow:user,name:/api/todos} p(95)<1000',
+      'http_req_failed{flow:user} rate<0.005',
+    ]);
+  });
+
+  it('checks the drills only when they run, and never counts them against the user objectives', () => {
+    expect(Object.keys(buildThresholds('spike', false))).not.toContain('checks{flow:chaos}');
+    const withChaos = buildThresholds('spike', true);
+    expect(withChaos['checks{flow:chaos}']).toEqual(['rate>0.995']);
+    for (const metric of Object.keys(withChaos).filter((m) => m.startsWith('http_req'))) expect(metric).toContain('flow:user');
+  });
+});
