@@ -266,6 +266,15 @@ describe('conventions', () => {
     expect(tf.sources['providers.tf']).toMatch(/default_tags\s*{\s*\n\s*tags\s*=/);
   });
 
+  it('installs one Terraform version in both workflows, the 1.x that versions.tf admits', () => {
+    const pinned = ['ci.yml', 'terraform.yml'].map((file) => {
+      const text = readFileSync(path.join(terraformDir, '../../.github/workflows', file), 'utf8');
+      return /terraform_version: (\S+)/.exec(text)?.[1];
+    });
+    expect(pinned[0]).toMatch(/^1\.(1[1-9]|[2-9]\d)\.\d+$/);
+    expect(pinned[1]).toBe(pinned[0]);
+  });
+
   it('keeps the S3 remote-state example commented, with lock files', () => {
     const backend = tf.sources['backend.tf']!;
     expect(backend.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))).toEqual([]);
