@@ -59,3 +59,8 @@ output "secret_parameter_names" {
   description = "The SSM SecureString names the hosts read (create them before apply, unless given in ssm_secret_values)."
   value       = values(local.secret_parameter_names)
 }
+
+output "redeploy_command" {
+  description = "Runs the deploy associations again, e.g. after changing a secret's value in SSM (Terraform does not see that)."
+  value       = "aws ssm start-associations-once --region ${var.region} --association-ids ${join(" ", [for a in aws_ssm_association.deploy : a.association_id])}"
+}

@@ -14,6 +14,8 @@
 # before anything running is touched. Secret values are never printed.
 set -euo pipefail
 
+# The AWS CLI comes as a snap; cloud-init's and the SSM agent's PATH may lack /snap/bin.
+PATH="$PATH:/snap/bin"
 CONFIG=${OBSERVABLE_TODO_CONFIG:-/etc/observable-todo/deploy.env}
 ROOT=/opt/observable-todo
 DATA_MOUNT=/var/lib/docker
