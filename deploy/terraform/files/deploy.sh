@@ -151,13 +151,14 @@ esac
 [ -f "$staging/app/$override" ] || die "the bundle has no $override"
 
 env_file="$staging/app/.env"
-{
-  printf '# Written by observable-todo-deploy for bundle %s; rewritten on every deploy.\n' "$expected"
-  if [ "$HOST_ROLE" != single ]; then
-    printf 'OBSERVABLE_TODO_APP_HOST_IP=%s\n' "$(param_eventually "$PARAM_PREFIX/hosts/app/private-ip")"
-    printf 'OBSERVABLE_TODO_MONITORING_HOST_IP=%s\n' "$(param_eventually "$PARAM_PREFIX/hosts/monitoring/private-ip")"
-  fi
-} >"$env_file"
+printf '# Written by observable-todo-deploy for bundle %s; rewritten on every deploy.\n' "$expected" >"$env_file"
+if [ "$HOST_ROLE" != single ]; then
+  # Assignments, not arguments: a failed lookup must stop the script (set -e
+  # ignores a failing $(...) inside another command's arguments).
+  app_ip=$(param_eventually "$PARAM_PREFIX/hosts/app/private-ip")
+  monitoring_ip=$(param_eventually "$PARAM_PREFIX/hosts/monitoring/private-ip")
+  printf 'OBSERVABLE_TODO_APP_HOST_IP=%s\nOBSERVABLE_TODO_MONITORING_HOST_IP=%s\n' "$app_ip" "$monitoring_ip" >>"$env_file"
+fi
 extra_env=$(param "$PARAM_PREFIX/deploy/env") || die "cannot read SSM parameter $PARAM_PREFIX/deploy/env"
 [ "$extra_env" = "#none" ] || printf '%s\n' "$extra_env" >>"$env_file"
 

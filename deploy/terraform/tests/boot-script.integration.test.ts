@@ -240,4 +240,29 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     expect(await snapshot()).toBe(afterFirst);
     expect(await calls('mkfs.ext4')).toHaveLength(1);
   });
+  describe('two-host layout, app host', () => {
+    beforeAll(async () => {
+      await sh(`sed -i 's/^HOST_ROLE=single$/HOST_ROLE=app/' /etc/observable-todo/deploy.env`);
+    });
+
+    it("waits for the other host's address, then fails loudly without it", async () => {
+      const run = deploy();
+      expect(run.code, run.out).toBe(1);
+      expect(run.out).toContain(`observable-todo-deploy: ERROR: SSM parameter ${PREFIX}/hosts/app/private-ip not readable after 2s`);
+      expect(await sh('cat /opt/observable-todo/host.env')).toContain('single-host.yaml');
+    });
+
+    it('runs the app services with the app override and both private addresses in .env', async () => {
+      await setParam(`${PREFIX}/hosts/app/private-ip`, '10.42.1.10');
+      await setParam(`${PREFIX}/hosts/monitoring/private-ip`, '10.42.1.20');
+      const run = deploy();
+      expect(run.code, run.out).toBe(0);
+      expect(await sh('cat /opt/observable-todo/host.env')).toBe(
+        'COMPOSE_OVERRIDE=/opt/observable-todo/app/deploy/terraform/compose/app-host.yaml\n' +
+          'COMPOSE_SERVICES=secrets-init db api frontend node-exporter postgres-exporter\n',
+      );
+      const env = await sh('cat /opt/observable-todo/app/.env');
+      expect(env).toContain('OBSERVABLE_TODO_APP_HOST_IP=10.42.1.10\nOBSERVABLE_TODO_MONITORING_HOST_IP=10.42.1.20\n');
+    });
+  });
 });
