@@ -13,7 +13,8 @@ locals {
 
 output "app_url" {
   description = "The public entry point (nginx, port 80)."
-  value       = "http://${aws_instance.host["app"].public_dns}/"
+  # An existing VPC may have DNS hostnames off: then the address.
+  value = "http://${coalesce(aws_instance.host["app"].public_dns, aws_instance.host["app"].public_ip)}/"
 }
 
 output "instance_ids" {
@@ -46,7 +47,7 @@ output "ssm_tunnel_commands" {
 output "ssh_tunnel_commands" {
   description = "Per operator UI: an SSH tunnel (null when SSH is off, admin_cidr_blocks = [])."
   value = local.ssh_enabled ? {
-    for ui, t in local.operator_uis : ui => "ssh -N -L ${t.port}:localhost:${t.port} ubuntu@${aws_instance.host[t.host].public_dns}"
+    for ui, t in local.operator_uis : ui => "ssh -N -L ${t.port}:localhost:${t.port} ubuntu@${coalesce(aws_instance.host[t.host].public_dns, aws_instance.host[t.host].public_ip)}"
   } : null
 }
 
