@@ -107,6 +107,17 @@ resource "aws_instance" "host" {
 
   tags = { Name = "${var.name}-${each.key}" }
 
+  # What the first boot reads must exist before the instance boots (order
+  # only: a new bundle does not replace the instance).
+  depends_on = [
+    aws_iam_role_policy.host,
+    aws_s3_object.bundle,
+    aws_ssm_parameter.bundle_key,
+    aws_ssm_parameter.secrets_manifest,
+    aws_ssm_parameter.compose_env,
+    aws_ssm_parameter.secret,
+  ]
+
   lifecycle {
     # The parameter follows Canonical's newest image: without this every new
     # AMI would replace the host. Upgrade on your terms with

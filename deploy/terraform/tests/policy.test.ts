@@ -129,6 +129,21 @@ describe('instances and storage', () => {
     for (const [name, volume] of volumes) expect(volume, name).toMatchObject({ encrypted: true, type: 'gp3' });
   });
 
+  it('boot after everything the first boot reads exists (role policy, bundle, parameters)', () => {
+    for (const [name, instance] of resources('aws_instance')) {
+      expect(instance.depends_on, name).toEqual(
+        expect.arrayContaining([
+          '${aws_iam_role_policy.host}',
+          '${aws_s3_object.bundle}',
+          '${aws_ssm_parameter.bundle_key}',
+          '${aws_ssm_parameter.secrets_manifest}',
+          '${aws_ssm_parameter.compose_env}',
+          '${aws_ssm_parameter.secret}',
+        ]),
+      );
+    }
+  });
+
   it('resolve the AMI from a public SSM parameter, not a name search', () => {
     expect(resources('aws_instance').every(([, i]) => i.ami === '${data.aws_ssm_parameter.ami.insecure_value}')).toBe(true);
     expect(tf.data.aws_ami).toBeUndefined();
