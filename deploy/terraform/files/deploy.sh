@@ -20,7 +20,8 @@ CONFIG=${OBSERVABLE_TODO_CONFIG:-/etc/observable-todo/deploy.env}
 ROOT=/opt/observable-todo
 DATA_MOUNT=/var/lib/docker
 # How long to wait for the data volume and the other host's address to appear
-# (both are created by Terraform after the instance starts booting).
+# (both are created by Terraform after the instance starts booting), and for
+# the first parameter read to succeed.
 WAIT_SECONDS=${OBSERVABLE_TODO_WAIT_SECONDS:-300}
 
 log() { printf 'observable-todo-deploy: %s\n' "$*" >&2; }
@@ -119,7 +120,9 @@ tree_hash() {
 mount_data_volume
 install_packages
 
-key=$(param "$PARAM_PREFIX/deploy/bundle-key") || die "cannot read SSM parameter $PARAM_PREFIX/deploy/bundle-key"
+# Waits: on the first boot the instance role's credentials may take a few
+# seconds to be usable.
+key=$(param_eventually "$PARAM_PREFIX/deploy/bundle-key")
 expected=$(basename "$key" .zip)
 [[ $expected =~ ^[0-9a-f]{64}$ ]] || die "bundle key $key does not name a content hash"
 

@@ -187,7 +187,7 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     it('the bundle parameter is missing', async () => {
       await sh(`mv /fake/ssm${PREFIX}/deploy/bundle-key /tmp/bundle-key`);
       try {
-        await expectRefused(`cannot read SSM parameter ${PREFIX}/deploy/bundle-key`);
+        await expectRefused(`SSM parameter ${PREFIX}/deploy/bundle-key not readable after 2s`);
       } finally {
         await sh(`mv /tmp/bundle-key /fake/ssm${PREFIX}/deploy/bundle-key`);
       }
