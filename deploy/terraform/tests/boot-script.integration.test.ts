@@ -1,0 +1,268 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker } from '../../../tests/e2e/support/compose-stack.js';
+import { imageAvailability } from '../../../tests/e2e/support/images.js';
+import { evaluate, repoRoot, terraformAvailability, terraformDir } from './support/terraform.js';
+
+/**
+ * Boot-script tests with a fake AWS CLI: files/deploy.sh, the script
+ * cloud-init and the SSM association run, executed as root in a Debian
+ * container with tests/fake-host/bin first on PATH (aws serving parameters and
+ * the bundle from folders, apt-get, docker, systemctl, mkfs, mount recording
+ * their calls), and a real bundle: the files modules/bundle-files selects,
+ * zipped, under the hash Terraform computes for them. No network.
+ */
+
+const IMAGE = 'debian:trixie-slim';
+const PREFIX = '/observable-todo';
+const BUCKET = 'observable-todo-bundle-test';
+const VOLUME = 'vol-0abc123def4567890';
+const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/not-a-real-secret-6c1f';
+const DB_OVERRIDE = 's3cr3t-password-value-81d2';
+
+const image = await imageAvailability(IMAGE);
+const unzipPath = ['/usr/bin/unzip', '/bin/unzip'].find((p) => existsSync(p));
+const zipOk = spawnSync('zip', ['-v'], { stdio: 'ignore' }).status === 0;
+const skipReason = !image.ok
+  ? image.reason
+  : unzipPath === undefined || !zipOk
+    ? 'needs zip and unzip on this machine (the fake apt-get copies unzip into the container)'
+    : undefined;
+if (skipReason !== undefined) console.warn(`[skipped] boot-script tests with a fake AWS CLI: ${skipReason}`);
+
+/** The bundle's files and content hash: from Terraform where it runs, else the same formula here. */
+async function bundleManifest(): Promise<{ files: string[]; hash: string }> {
+  if (terraformAvailability().ok) {
+    return (await evaluate(
+      `module "b" {\n  source    = ${JSON.stringify(path.join(terraformDir, 'modules/bundle-files'))}\n  repo_root = ${JSON.stringify(repoRoot)}\n}\noutput "files" { value = module.b.files }\noutput "hash" { value = module.b.hash }\n`,
+    )) as { files: string[]; hash: string };
+  }
+  throw new Error('terraform is needed to select the bundle files');
+}
+
+const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a fake AWS CLI', () => {
+  let container = '';
+  let work = '';
+  let hash = '';
+
+  const sh = async (script: string) => docker('exec', container, 'bash', '-c', script);
+  /** Runs deploy.sh as cloud-init does (root, the rendered deploy.env); never throws. */
+  const deploy = () => {
+    const run = spawnSync('docker', ['exec', '-e', 'OBSERVABLE_TODO_WAIT_SECONDS=2', container, '/usr/local/sbin/observable-todo-deploy'], { encoding: 'utf8' });
+    return { code: run.status, out: `${run.stdout}${run.stderr}` };
+  };
+  const calls = async (fake: string) => (await sh(`cat /fake/calls/${fake} 2>/dev/null || true`)).split('\n').filter(Boolean);
+  const setParam = (name: string, value: string, secure = false) =>
+    sh(`mkdir -p "$(dirname /fake/${secure ? 'ssm-secure' : 'ssm'}${name})" && printf '%s' '${value}' > /fake/${secure ? 'ssm-secure' : 'ssm'}${name}`);
+  const fstabEntries = async () => (await sh('cat /etc/fstab')).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  /** Everything under /opt/observable-todo: path, mode, owner, content hash. */
+  const snapshot = () => sh('cd /opt/observable-todo && find . -printf "%p %m %u:%g\\n" | sort && find . -type f -exec sha256sum {} + | sort');
+
+  beforeAll(async () => {
+    const { files, hash: h } = await bundleManifest();
+    hash = h;
+    work = mkdtempSync(path.join(tmpdir(), 'boot-script-'));
+    const zip = spawnSync('zip', ['-q', '-X', path.join(work, 'bundle.zip'), '-@'], { cwd: repoRoot, input: files.join('\n') });
+    if (zip.status !== 0) throw new Error(`zip failed: ${zip.stderr.toString()}`);
+
+    container = (
+      await docker(
+        'run', '-d', '--rm', '--network', 'none',
+        '-v', `${path.join(terraformDir, 'tests/fake-host')}:/fake-host:ro`,
+        '-v', `${unzipPath}:/fixture/unzip:ro`,
+        '-v', `${path.join(work, 'bundle.zip')}:/fixture/bundle.zip:ro`,
+        '-v', `${path.join(terraformDir, 'files/deploy.sh')}:/fixture/deploy.sh:ro`,
+        '-e', 'PATH=/fake-host/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        IMAGE, 'sleep', 'infinity',
+      )
+    ).trim();
+    // What cloud-init's write_files leave behind, and an attached EBS volume as udev names it on Nitro.
+    await sh(`set -e
+      install -m 0755 /fixture/deploy.sh /usr/local/sbin/observable-todo-deploy
+      mkdir -p /etc/observable-todo /fake/ssm /fake/ssm-secure /fake/s3/${BUCKET}/bundles /dev/disk/by-id
+      printf '%s\\n' AWS_REGION=us-east-1 PARAM_PREFIX=${PREFIX} BUNDLE_BUCKET=${BUCKET} HOST_ROLE=single DATA_VOLUME_ID=${VOLUME} DATA_DEVICE_NAME=/dev/sdf > /etc/observable-todo/deploy.env
+      chmod 0600 /etc/observable-todo/deploy.env
+      mknod /dev/fake-ebs b 7 250
+      ln -s /dev/fake-ebs /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')}
+      cp /fixture/bundle.zip /fake/s3/${BUCKET}/bundles/${hash}.zip
+      touch /etc/fstab`);
+    await setParam(`${PREFIX}/deploy/bundle-key`, `bundles/${hash}.zip`);
+    await setParam(`${PREFIX}/deploy/env`, 'API_LOG_LEVEL=debug');
+    await setParam(
+      `${PREFIX}/deploy/secrets`,
+      `${PREFIX}/secrets/slack-webhook-url|slack_webhook_url|SLACK_WEBHOOK_URL_FILE|65534\n${PREFIX}/secrets/db-password|db_password|DB_PASSWORD_OVERRIDE_FILE|0`,
+    );
+    await setParam(`${PREFIX}/secrets/slack-webhook-url`, WEBHOOK, true);
+    await setParam(`${PREFIX}/secrets/db-password`, DB_OVERRIDE, true);
+  }, 180_000);
+
+  afterAll(async () => {
+    if (container) await docker('rm', '-f', container);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  let firstRun: { code: number | null; out: string };
+  let afterFirst = '';
+
+  it('first boot: formats and mounts the data volume, installs Docker, Compose and unzip, starts the unit; exit 0', async () => {
+    firstRun = deploy();
+    expect(firstRun.code, firstRun.out).toBe(0);
+    expect(await calls('mkfs.ext4')).toEqual(['-q -L observable-data /dev/fake-ebs']);
+    expect(await calls('mount')).toEqual(['/var/lib/docker']);
+    expect(await fstabEntries()).toEqual(['UUID=5f0c8a4e-2f7b-4c1e-9d3a-0b6e1c2d3f4a /var/lib/docker ext4 defaults,nofail 0 2']);
+    expect(await calls('apt-get')).toEqual(['update -q', 'install -y -q --no-install-recommends docker.io docker-compose-v2 unzip']);
+    // The fake aws is on PATH, as the snap is on a host that has it.
+    expect(await calls('snap')).toEqual([]);
+    expect(await calls('systemctl')).toEqual([
+      'enable --now docker.service',
+      'daemon-reload',
+      'enable observable-todo.service',
+      'reload-or-restart observable-todo.service',
+    ]);
+    expect(await sh('cat /opt/observable-todo/host.env')).toBe(
+      'COMPOSE_OVERRIDE=/opt/observable-todo/app/deploy/terraform/compose/single-host.yaml\nCOMPOSE_SERVICES=\n',
+    );
+    afterFirst = await snapshot();
+  });
+
+  it('unpacks exactly the bundle, whose content hash it checked', async () => {
+    const listed = (await sh('cd /opt/observable-todo/app && find . -type f -printf "%P\\n" | LC_ALL=C sort')).trim().split('\n');
+    const { files } = await bundleManifest();
+    expect(listed.filter((f) => f !== '.env' && !f.startsWith('deploy/compose/secrets/'))).toEqual(files);
+    const compose = await sh('cat /opt/observable-todo/app/compose.yaml');
+    expect(sha(compose)).toBe(sha(readFileSync(path.join(repoRoot, 'compose.yaml'))));
+    expect(firstRun.out).toContain(`deployed bundle ${hash} as single`);
+  });
+
+  it('writes each secret as a 0600 file owned by its reader (root unless set), and the .env pointing at it', async () => {
+    const secrets = '/opt/observable-todo/app/deploy/compose/secrets';
+    expect(await sh(`stat -c '%a %u:%g %n' ${secrets} ${secrets}/*`)).toBe(
+      [`700 0:0 ${secrets}`, `600 0:0 ${secrets}/db_password`, `600 65534:0 ${secrets}/slack_webhook_url`].join('\n') + '\n',
+    );
+    expect(await sh(`cat ${secrets}/slack_webhook_url`)).toBe(`${WEBHOOK}\n`);
+    expect(await sh(`cat ${secrets}/db_password`)).toBe(`${DB_OVERRIDE}\n`);
+    const env = await sh('stat -c "%a %u" /opt/observable-todo/app/.env && cat /opt/observable-todo/app/.env');
+    expect(env).toContain('600 0\n');
+    expect(env).toContain('API_LOG_LEVEL=debug\n');
+    expect(env).toContain('SLACK_WEBHOOK_URL_FILE=./secrets/slack_webhook_url\n');
+    expect(env).toContain('DB_PASSWORD_OVERRIDE_FILE=./secrets/db_password\n');
+    // Decrypted on purpose, and never printed.
+    expect((await calls('aws')).filter((c) => c.includes('/secrets/')).every((c) => c.includes('--with-decryption'))).toBe(true);
+    expect(firstRun.out).not.toContain(WEBHOOK);
+    expect(firstRun.out).not.toContain(DB_OVERRIDE);
+    expect(env).not.toContain(WEBHOOK);
+  });
+
+  it('second run: installs and formats nothing again, and leaves the same tree', async () => {
+    const second = deploy();
+    expect(second.code, second.out).toBe(0);
+    expect((await calls('apt-get')).filter((c) => c.startsWith('install'))).toHaveLength(1);
+    expect(await calls('mkfs.ext4')).toHaveLength(1);
+    expect(await calls('mount')).toHaveLength(1);
+    expect(await fstabEntries()).toHaveLength(1);
+    expect(await snapshot()).toBe(afterFirst);
+    expect((await calls('systemctl')).filter((c) => c === 'reload-or-restart observable-todo.service')).toHaveLength(2);
+  });
+
+  describe('fails loudly, and changes nothing, when', () => {
+    const expectRefused = async (message: string) => {
+      const before = await snapshot();
+      const reloads = async () => (await calls('systemctl')).filter((c) => !c.startsWith('enable --now docker')).length;
+      const reloadsBefore = await reloads();
+      const run = deploy();
+      expect(run.code, run.out).toBe(1);
+      expect(run.out).toContain(`observable-todo-deploy: ERROR: ${message}`);
+      expect(await snapshot()).toBe(before);
+      // The running stack is not touched: no daemon-reload, enable or reload of the unit.
+      expect(await reloads()).toBe(reloadsBefore);
+      expect(await sh('ls -A /opt/observable-todo')).toBe('app\nhost.env\n');
+    };
+
+    it('the bundle parameter is missing', async () => {
+      await sh(`mv /fake/ssm${PREFIX}/deploy/bundle-key /tmp/bundle-key`);
+      try {
+        await expectRefused(`SSM parameter ${PREFIX}/deploy/bundle-key not readable after 2s`);
+      } finally {
+        await sh(`mv /tmp/bundle-key /fake/ssm${PREFIX}/deploy/bundle-key`);
+      }
+    });
+
+    it('the bundle object is missing', async () => {
+      const other = 'b'.repeat(64);
+      await setParam(`${PREFIX}/deploy/bundle-key`, `bundles/${other}.zip`);
+      try {
+        await expectRefused(`cannot fetch s3://${BUCKET}/bundles/${other}.zip`);
+      } finally {
+        await setParam(`${PREFIX}/deploy/bundle-key`, `bundles/${hash}.zip`);
+      }
+    });
+
+    it("the bundle's content does not match the hash in its name", async () => {
+      const forged = 'c'.repeat(64);
+      await sh(`cp /fixture/bundle.zip /fake/s3/${BUCKET}/bundles/${forged}.zip`);
+      await setParam(`${PREFIX}/deploy/bundle-key`, `bundles/${forged}.zip`);
+      try {
+        await expectRefused(`bundle content hash is ${hash}, its key says ${forged}`);
+      } finally {
+        await setParam(`${PREFIX}/deploy/bundle-key`, `bundles/${hash}.zip`);
+      }
+    });
+
+    it('a secret parameter is missing', async () => {
+      await sh(`mv /fake/ssm-secure${PREFIX}/secrets/db-password /tmp/db-password`);
+      try {
+        await expectRefused(`cannot read secret parameter ${PREFIX}/secrets/db-password`);
+      } finally {
+        await sh(`mv /tmp/db-password /fake/ssm-secure${PREFIX}/secrets/db-password`);
+      }
+    });
+
+    it('the data volume is not attached', async () => {
+      await sh(`rm /fake/state/mounted && mv /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')} /tmp/ebs-link`);
+      try {
+        await expectRefused(`data volume ${VOLUME} is not attached`);
+        expect(await calls('apt-get')).toHaveLength(2);
+      } finally {
+        await sh(`mv /tmp/ebs-link /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')} && touch /fake/state/mounted`);
+      }
+    });
+  });
+
+  it('still deploys after the refusals, and has formatted the volume only once', async () => {
+    const run = deploy();
+    expect(run.code, run.out).toBe(0);
+    expect(await snapshot()).toBe(afterFirst);
+    expect(await calls('mkfs.ext4')).toHaveLength(1);
+  });
+  describe('two-host layout, app host', () => {
+    beforeAll(async () => {
+      await sh(`sed -i 's/^HOST_ROLE=single$/HOST_ROLE=app/' /etc/observable-todo/deploy.env`);
+    });
+
+    it("waits for the other host's address, then fails loudly without it", async () => {
+      const run = deploy();
+      expect(run.code, run.out).toBe(1);
+      expect(run.out).toContain(`observable-todo-deploy: ERROR: SSM parameter ${PREFIX}/hosts/app/private-ip not readable after 2s`);
+      expect(await sh('cat /opt/observable-todo/host.env')).toContain('single-host.yaml');
+    });
+
+    it('runs the app services with the app override and both private addresses in .env', async () => {
+      await setParam(`${PREFIX}/hosts/app/private-ip`, '10.42.1.10');
+      await setParam(`${PREFIX}/hosts/monitoring/private-ip`, '10.42.1.20');
+      const run = deploy();
+      expect(run.code, run.out).toBe(0);
+      expect(await sh('cat /opt/observable-todo/host.env')).toBe(
+        'COMPOSE_OVERRIDE=/opt/observable-todo/app/deploy/terraform/compose/app-host.yaml\n' +
+          'COMPOSE_SERVICES=secrets-init db api frontend node-exporter postgres-exporter\n',
+      );
+      const env = await sh('cat /opt/observable-todo/app/.env');
+      expect(env).toContain('OBSERVABLE_TODO_APP_HOST_IP=10.42.1.10\nOBSERVABLE_TODO_MONITORING_HOST_IP=10.42.1.20\n');
+    });
+  });
+});

@@ -1,0 +1,154 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+/**
+ * The repository files a compose file needs at `docker compose up --build`,
+ * derived from the files themselves: every `include`, each build's Dockerfile,
+ * .dockerignore and what its COPY/ADD instructions take from the context (less
+ * what .dockerignore drops), the sources of bind mounts, and the `file:` of
+ * secrets and configs and `env_file`s that lie in the repository. Paths under
+ * the host's own filesystem (/proc, /) and defaults like /dev/null are not
+ * repository files. Tests (*.test.ts, test-support/) and documentation (*.md)
+ * in a mounted directory are not part of the stack and are left out, as the
+ * bundle leaves them out.
+ */
+export function composeNeeds(repoRoot: string, composeFiles: string[]): string[] {
+  const needed = new Set<string>();
+  const seen = new Set<string>();
+
+  const inRepo = (absolute: string) => {
+    const rel = path.relative(repoRoot, absolute);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : undefined;
+  };
+  const isStackFile = (rel: string) => !/(^|\/)test-support\//.test(rel) && !rel.endsWith('.test.ts') && !rel.endsWith('.md');
+
+  /** Adds a file, or every file below a directory; a missing path is an error (compose would create an empty directory). */
+  const addPath = (absolute: string, why: string, filter: (rel: string) => boolean = isStackFile) => {
+    const rel = inRepo(absolute);
+    if (rel === undefined) return;
+    if (!existsSync(absolute)) throw new Error(`${why}: ${rel} does not exist`);
+    if (statSync(absolute).isDirectory()) {
+      for (const entry of readdirSync(absolute)) addPath(path.join(absolute, entry), why, filter);
+    } else if (filter(rel)) {
+      needed.add(rel);
+    }
+  };
+
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    addPath(file, 'compose file');
+    const dir = path.dirname(file);
+    const doc = (parse(readFileSync(file, 'utf8'), { merge: true }) ?? {}) as ComposeDoc;
+
+    for (const entry of doc.include ?? []) {
+      const paths = typeof entry === 'string' ? [entry] : [entry.path].flat();
+      for (const p of paths) visit(path.resolve(dir, interpolate(p)));
+      if (typeof entry !== 'string') for (const env of [entry.env_file ?? []].flat()) addPath(path.resolve(dir, interpolate(env)), `${file} include env_file`);
+    }
+
+    for (const [name, service] of Object.entries(doc.services ?? {})) {
+      const why = `${path.relative(repoRoot, file)} service ${name}`;
+      if (service.build !== undefined) {
+        const build = typeof service.build === 'string' ? { context: service.build } : service.build;
+        const context = path.resolve(dir, interpolate(build.context ?? '.'));
+        const dockerfile = path.resolve(context, interpolate(build.dockerfile ?? 'Dockerfile'));
+        addPath(dockerfile, `${why} build`);
+        const ignore = path.join(context, '.dockerignore');
+        const ignored = existsSync(ignore) ? dockerignore(readFileSync(ignore, 'utf8')) : () => false;
+        if (existsSync(ignore)) addPath(ignore, `${why} build`);
+        for (const source of copySources(readFileSync(dockerfile, 'utf8'))) {
+          addPath(path.resolve(context, source), `${why} COPY ${source}`, (rel) => !ignored(path.relative(context, path.join(repoRoot, rel))));
+        }
+      }
+      for (const volume of service.volumes ?? []) {
+        const source = typeof volume === 'string' ? volume.split(':')[0]! : volume.type === 'bind' ? (volume.source ?? '') : '';
+        // Named volumes have no path; bind mounts start with . / ~ or a variable.
+        if (/^[./~$]/.test(source)) addPath(path.resolve(dir, interpolate(source)), `${why} volume ${source}`);
+      }
+      for (const env of [service.env_file ?? []].flat()) {
+        addPath(path.resolve(dir, interpolate(typeof env === 'string' ? env : env.path)), `${why} env_file`);
+      }
+    }
+
+    for (const kind of ['secrets', 'configs'] as const) {
+      for (const [name, item] of Object.entries(doc[kind] ?? {})) {
+        if (item.file !== undefined) addPath(path.resolve(dir, interpolate(item.file)), `${kind} ${name}`);
+      }
+    }
+  };
+
+  for (const file of composeFiles) visit(path.resolve(repoRoot, file));
+  return [...needed].sort();
+}
+
+interface ComposeDoc {
+  include?: (string | { path: string | string[]; env_file?: string | string[] })[];
+  services?: Record<
+    string,
+    {
+      build?: string | { context?: string; dockerfile?: string };
+      volumes?: (string | { type?: string; source?: string })[];
+      env_file?: string | (string | { path: string })[];
+    }
+  >;
+  secrets?: Record<string, { file?: string }>;
+  configs?: Record<string, { file?: string }>;
+}
+
+/** Compose's interpolation with every variable unset: ${X:-default} and ${X-default} give the default. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name: string, fallback?: string) => fallback ?? '').replaceAll('$$', '$');
+}
+
+/** The context paths COPY and ADD take (not --from=stage copies), sources only. */
+export function copySources(dockerfile: string): string[] {
+  const lines = dockerfile.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+  const sources: string[] = [];
+  for (const line of lines) {
+    const match = /^\s*(COPY|ADD)\s+(.*)$/i.exec(line);
+    if (!match) continue;
+    let args = match[2]!.trim();
+    const flags = [...args.matchAll(/--[a-z-]+(=\S+)?\s+/g)];
+    if (flags.some((f) => f[0].startsWith('--from'))) continue;
+    args = args.replace(/^(--[a-z-]+(=\S+)?\s+)+/, '');
+    const parts = args.startsWith('[') ? (JSON.parse(args) as string[]) : args.split(/\s+/);
+    sources.push(...parts.slice(0, -1));
+  }
+  return sources;
+}
+
+/** A .dockerignore as a predicate on context-relative paths (a matched directory drops what is below it). */
+export function dockerignore(text: string): (rel: string) => boolean {
+  const rules = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => ({ negate: l.startsWith('!'), regex: globRegex(l.replace(/^!/, '').replace(/^\/+|\/+$/g, '')) }));
+  return (rel) => {
+    const prefixes = rel.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+    let ignored = false;
+    for (const rule of rules) {
+      if (prefixes.some((p) => rule.regex.test(p))) ignored = !rule.negate;
+    }
+    return ignored;
+  };
+}
+
+function globRegex(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (glob.startsWith('**/', i)) {
+      out += '(.*/)?';
+      i += 2;
+    } else if (glob.startsWith('**', i)) {
+      out += '.*';
+      i += 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
