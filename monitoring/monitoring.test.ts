@@ -116,6 +116,17 @@ describe('the SLO', () => {
     expect(objective[0]?.expr).toBe('vector(0.995)');
   });
 
+  it('has its minimum traffic in one place, required by every paging ratio alert', () => {
+    const rules = ruleFiles().flatMap((f) => f.groups.flatMap((g) => g.rules));
+    const minimum = rules.filter((r) => r.record === 'slo:min_request_rate:rps');
+    expect(minimum).toHaveLength(1);
+    expect(minimum[0]?.expr).toBe('vector(0.5)');
+    // Alerts on an error ratio that page: each must also require the minimum traffic.
+    const pagingRatios = alertingRules().filter((r) => r.labels?.severity === 'critical' && /ratio_rate/.test(r.expr));
+    expect([...new Set(pagingRatios.map((r) => r.alert))].sort()).toEqual(['ApiErrorBudgetBurn', 'HighErrorRate']);
+    for (const rule of pagingRatios) expect(rule.expr).toMatch(/>= on \(service\) slo:min_request_rate:rps\s*$/);
+  });
+
   it('measures every window over the same requests', () => {
     const selectors = new Set(
       [...sloText.matchAll(/http_requests_total\{([^}]*)\}/g)].map((m) =>
