@@ -40,6 +40,11 @@ describe('alerting rules', () => {
         'PrometheusTargetMissing',
         'AlertmanagerNotificationsFailing',
         'Watchdog',
+        'PrometheusRuleFailures',
+        'PrometheusNotificationsDropped',
+        'PrometheusNotConnectedToAlertmanagers',
+        'PrometheusBadConfig',
+        'AlertmanagerFailedReload',
       ]),
     );
   });
