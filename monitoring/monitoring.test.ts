@@ -208,9 +208,37 @@ describe('Alertmanager', () => {
     for (const receiver of walk(config.route)) expect(names).toContain(receiver);
   });
 
-  it('keeps the webhook out of the file', () => {
+  it('keeps the webhooks out of the file: each receiver reads its own secret file', () => {
     const text = readFileSync(path.join(monitoringDir, 'alertmanager/alertmanager.yml'), 'utf8');
-    expect(text).not.toMatch(/hooks\.slack\.com/);
-    expect(text).toContain('slack_api_url_file: /run/secrets/slack_webhook_url');
+    expect(text).not.toMatch(/hooks\.slack\.com|https?:\/\//);
+    const receivers = readYaml<{
+      global?: Record<string, unknown>;
+      receivers: { name: string; slack_configs?: Record<string, unknown>[]; webhook_configs?: Record<string, unknown>[] }[];
+    }>(path.join(monitoringDir, 'alertmanager/alertmanager.yml'));
+    // One Slack webhook posts to one channel: no shared global URL, one file per receiver.
+    expect(receivers.global?.slack_api_url_file).toBeUndefined();
+    const files = Object.fromEntries(
+      receivers.receivers.map((r) => [r.name, [...(r.slack_configs ?? []).map((c) => c.api_url_file), ...(r.webhook_configs ?? []).map((c) => c.url_file)]]),
+    );
+    expect(files).toEqual({
+      'slack-critical': ['/run/secrets/slack_pager_webhook_url'],
+      'slack-warning': ['/run/secrets/slack_alerts_webhook_url'],
+      heartbeat: ['/run/secrets/heartbeat_webhook_url'],
+    });
+  });
+
+  it('pings the heartbeat every minute or two, without resolved messages', () => {
+    interface HeartbeatRoute extends Route {
+      matchers?: string[];
+      group_wait?: string;
+      group_interval?: string;
+      repeat_interval?: string;
+    }
+    const route = (config.route.routes as HeartbeatRoute[]).find((r) => r.receiver === 'heartbeat');
+    expect(route?.matchers).toEqual(['alertname = "Watchdog"']);
+    expect(route).toMatchObject({ group_wait: '0s', group_interval: '1m', repeat_interval: '1m' });
+    const heartbeat = config.receivers.find((r) => r.name === 'heartbeat') as { webhook_configs?: { send_resolved?: boolean }[] };
+    expect(heartbeat.webhook_configs).toEqual([expect.objectContaining({ send_resolved: false })]);
   });
 });
+
