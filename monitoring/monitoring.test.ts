@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   GRAFANA_BASE,
   RUNBOOK_BASE,
@@ -12,6 +13,7 @@ import {
   listFiles,
   monitoringDir,
   readYaml,
+  repoRoot,
   ruleFiles,
   ruleTestsDir,
   rulesDir,
@@ -45,6 +47,8 @@ describe('alerting rules', () => {
         'PrometheusNotConnectedToAlertmanagers',
         'PrometheusBadConfig',
         'AlertmanagerFailedReload',
+        'EdgeDown',
+        'EdgeErrors',
       ]),
     );
   });
@@ -242,3 +246,43 @@ describe('Alertmanager', () => {
   });
 });
 
+describe('the edge exporters in deploy/compose/metrics.yaml', () => {
+  interface Service {
+    image: string;
+    read_only?: boolean;
+    cap_drop?: string[];
+    security_opt?: string[];
+    ports?: string[];
+    healthcheck?: { test: string[] };
+    deploy?: { resources?: { limits?: { memory?: string } } };
+  }
+  // Compose files use YAML merge keys (`<<: *hardening`).
+  const readCompose = (file: string) =>
+    parse(readFileSync(path.join(repoRoot, file), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+  const compose = readCompose('deploy/compose/metrics.yaml');
+  const app = readCompose('deploy/compose/app.yaml');
+
+  it.each(['blackbox-exporter', 'nginx-exporter'])('%s is hardened like the other services, with a memory limit and no published port', (name) => {
+    const service = compose.services[name]!;
+    expect(service).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
+    expect(service.deploy?.resources?.limits?.memory).toMatch(/^\d+M$/);
+    expect(service.ports).toBeUndefined();
+  });
+
+  it('checks the blackbox exporter with wget (busybox upstream) and leaves the shell-less nginx exporter to Prometheus', () => {
+    expect(compose.services['blackbox-exporter']!.healthcheck?.test).toEqual([
+      'CMD', 'wget', '-q', '-O', '/dev/null', 'http://localhost:9115/-/healthy',
+    ]);
+    expect(compose.services['nginx-exporter']!.healthcheck).toBeUndefined();
+    const prometheus = readYaml<{ scrape_configs: { job_name: string }[] }>(path.join(monitoringDir, 'prometheus/prometheus.yml'));
+    expect(prometheus.scrape_configs.map((j) => j.job_name)).toEqual(expect.arrayContaining(['blackbox', 'nginx']));
+  });
+
+  it('reads stub_status from a separate server on an internal port that compose does not publish', () => {
+    const template = readFileSync(path.join(repoRoot, 'services/frontend/nginx/templates/status.conf.template'), 'utf8');
+    expect(template).toMatch(/listen 8081;/);
+    expect(template).toMatch(/location = \/stub_status \{\s*stub_status;[^}]*deny all;/);
+    expect(compose.services['nginx-exporter']!).toMatchObject({ command: ['--nginx.scrape-uri=http://frontend:8081/stub_status'] });
+    expect((app.services.frontend!.ports ?? []).filter((p) => p.includes('8081'))).toEqual([]);
+  });
+});
