@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   GRAFANA_BASE,
   RUNBOOK_BASE,
@@ -12,6 +14,7 @@ import {
   listFiles,
   monitoringDir,
   readYaml,
+  repoRoot,
   ruleFiles,
   ruleTestsDir,
   rulesDir,
@@ -40,6 +43,13 @@ describe('alerting rules', () => {
         'PrometheusTargetMissing',
         'AlertmanagerNotificationsFailing',
         'Watchdog',
+        'PrometheusRuleFailures',
+        'PrometheusNotificationsDropped',
+        'PrometheusNotConnectedToAlertmanagers',
+        'PrometheusBadConfig',
+        'AlertmanagerFailedReload',
+        'EdgeDown',
+        'EdgeErrors',
       ]),
     );
   });
@@ -114,6 +124,17 @@ describe('the SLO', () => {
       .filter((r) => r.record === 'slo:objective:ratio');
     expect(objective).toHaveLength(1);
     expect(objective[0]?.expr).toBe('vector(0.995)');
+  });
+
+  it('has its minimum traffic in one place, required by every paging ratio alert', () => {
+    const rules = ruleFiles().flatMap((f) => f.groups.flatMap((g) => g.rules));
+    const minimum = rules.filter((r) => r.record === 'slo:min_request_rate:rps');
+    expect(minimum).toHaveLength(1);
+    expect(minimum[0]?.expr).toBe('vector(0.5)');
+    // Alerts on an error ratio that page: each must also require the minimum traffic.
+    const pagingRatios = alertingRules().filter((r) => r.labels?.severity === 'critical' && /ratio_rate/.test(r.expr));
+    expect([...new Set(pagingRatios.map((r) => r.alert))].sort()).toEqual(['ApiErrorBudgetBurn', 'HighErrorRate']);
+    for (const rule of pagingRatios) expect(rule.expr).toMatch(/>= on \(service\) slo:min_request_rate:rps\s*$/);
   });
 
   it('measures every window over the same requests', () => {
@@ -192,9 +213,89 @@ describe('Alertmanager', () => {
     for (const receiver of walk(config.route)) expect(names).toContain(receiver);
   });
 
-  it('keeps the webhook out of the file', () => {
+  it('keeps the webhooks out of the file: each receiver reads its own secret file', () => {
     const text = readFileSync(path.join(monitoringDir, 'alertmanager/alertmanager.yml'), 'utf8');
-    expect(text).not.toMatch(/hooks\.slack\.com/);
-    expect(text).toContain('slack_api_url_file: /run/secrets/slack_webhook_url');
+    expect(text).not.toMatch(/hooks\.slack\.com|https?:\/\//);
+    const receivers = readYaml<{
+      global?: Record<string, unknown>;
+      receivers: { name: string; slack_configs?: Record<string, unknown>[]; webhook_configs?: Record<string, unknown>[] }[];
+    }>(path.join(monitoringDir, 'alertmanager/alertmanager.yml'));
+    // One Slack webhook posts to one channel: no shared global URL, one file per receiver.
+    expect(receivers.global?.slack_api_url_file).toBeUndefined();
+    const files = Object.fromEntries(
+      receivers.receivers.map((r) => [r.name, [...(r.slack_configs ?? []).map((c) => c.api_url_file), ...(r.webhook_configs ?? []).map((c) => c.url_file)]]),
+    );
+    expect(files).toEqual({
+      'slack-critical': ['/run/secrets/slack_pager_webhook_url'],
+      'slack-warning': ['/run/secrets/slack_alerts_webhook_url'],
+      heartbeat: ['/run/secrets/heartbeat_webhook_url'],
+    });
+  });
+
+  it('pings the heartbeat every minute or two, without resolved messages', () => {
+    interface HeartbeatRoute extends Route {
+      matchers?: string[];
+      group_wait?: string;
+      group_interval?: string;
+      repeat_interval?: string;
+    }
+    const route = (config.route.routes as HeartbeatRoute[]).find((r) => r.receiver === 'heartbeat');
+    expect(route?.matchers).toEqual(['alertname = "Watchdog"']);
+    expect(route).toMatchObject({ group_wait: '0s', group_interval: '1m', repeat_interval: '1m' });
+    const heartbeat = config.receivers.find((r) => r.name === 'heartbeat') as { webhook_configs?: { send_resolved?: boolean }[] };
+    expect(heartbeat.webhook_configs).toEqual([expect.objectContaining({ send_resolved: false })]);
+  });
+});
+
+describe('the edge exporters in deploy/compose/metrics.yaml', () => {
+  interface Service {
+    image: string;
+    read_only?: boolean;
+    cap_drop?: string[];
+    security_opt?: string[];
+    ports?: string[];
+    healthcheck?: { test: string[] };
+    deploy?: { resources?: { limits?: { memory?: string } } };
+  }
+  // Compose files use YAML merge keys (`<<: *hardening`).
+  const readCompose = (file: string) =>
+    parse(readFileSync(path.join(repoRoot, file), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+  const compose = readCompose('deploy/compose/metrics.yaml');
+  const app = readCompose('deploy/compose/app.yaml');
+
+  it.each(['blackbox-exporter', 'nginx-exporter'])('%s is hardened like the other services, with a memory limit and no published port', (name) => {
+    const service = compose.services[name]!;
+    expect(service).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
+    expect(service.deploy?.resources?.limits?.memory).toMatch(/^\d+M$/);
+    expect(service.ports).toBeUndefined();
+  });
+
+  it('checks the blackbox exporter with wget (busybox upstream) and leaves the shell-less nginx exporter to Prometheus', () => {
+    expect(compose.services['blackbox-exporter']!.healthcheck?.test).toEqual([
+      'CMD', 'wget', '-q', '-O', '/dev/null', 'http://localhost:9115/-/healthy',
+    ]);
+    expect(compose.services['nginx-exporter']!.healthcheck).toBeUndefined();
+    const prometheus = readYaml<{ scrape_configs: { job_name: string }[] }>(path.join(monitoringDir, 'prometheus/prometheus.yml'));
+    expect(prometheus.scrape_configs.map((j) => j.job_name)).toEqual(expect.arrayContaining(['blackbox', 'nginx']));
+  });
+
+  it('reads stub_status from a separate server on an internal port that compose does not publish', () => {
+    const template = readFileSync(path.join(repoRoot, 'services/frontend/nginx/templates/status.conf.template'), 'utf8');
+    expect(template).toMatch(/listen 8081;/);
+    expect(template).toMatch(/location = \/stub_status \{\s*stub_status;[^}]*deny all;/);
+    expect(compose.services['nginx-exporter']!).toMatchObject({ command: ['--nginx.scrape-uri=http://frontend:8081/stub_status'] });
+    expect((app.services.frontend!.ports ?? []).filter((p) => p.includes('8081'))).toEqual([]);
+  });
+});
+
+describe('the Alertmanager entrypoint', () => {
+  // .ci/run installs shellcheck; elsewhere the check reports itself skipped.
+  const shellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+
+  const title = shellcheck ? 'passes shellcheck' : 'passes shellcheck (skipped: shellcheck is not installed)';
+  it.skipIf(!shellcheck)(title, () => {
+    const result = spawnSync('shellcheck', ['--shell=sh', path.join(monitoringDir, 'alertmanager/docker-entrypoint.sh')], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 });

@@ -29,6 +29,7 @@ describe('amtool', () => {
     const result = await amtool('check-config', CONFIG);
     expect(result.output).toContain('SUCCESS');
     expect(result.output).toContain('- 3 receivers');
+    expect(result.output).toContain('- 4 inhibit rules');
     expect(result.output).toContain('- 1 templates');
     expect(result.exitCode).toBe(0);
   });
@@ -39,6 +40,9 @@ describe('amtool', () => {
     ['a burn-rate page pages', ['alertname=ApiErrorBudgetBurn', 'severity=critical', 'service=todo-api'], 'slack-critical'],
     ['a burn-rate ticket goes to #todo-alerts', ['alertname=ApiErrorBudgetBurn', 'severity=warning', 'service=todo-api'], 'slack-warning'],
     ['a host warning goes to #todo-alerts', ['alertname=HostLowDisk', 'severity=warning', 'service=host'], 'slack-warning'],
+    ['an edge page pages', ['alertname=EdgeDown', 'severity=critical', 'service=todo-edge'], 'slack-critical'],
+    ['a rule-evaluation failure pages', ['alertname=PrometheusRuleFailures', 'severity=critical', 'service=prometheus'], 'slack-critical'],
+    ['a failed config reload goes to #todo-alerts', ['alertname=AlertmanagerFailedReload', 'severity=warning', 'service=alertmanager'], 'slack-warning'],
     ['the Watchdog goes to the heartbeat', ['alertname=Watchdog', 'severity=none'], 'heartbeat'],
     ['the Watchdog wins over its severity', ['alertname=Watchdog', 'severity=critical'], 'heartbeat'],
     ['anything else falls back to #todo-alerts', ['alertname=Something', 'severity=info'], 'slack-warning'],
@@ -89,36 +93,99 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
   let unconfigured: StartedTestContainer;
   let configured: StartedTestContainer;
 
-  const start = (webhook?: string) => {
+  // Secret files as compose mounts them; none at all is the unconfigured case.
+  const SECRETS = {
+    pager: '/run/secrets/slack_pager_webhook_url',
+    alerts: '/run/secrets/slack_alerts_webhook_url',
+    heartbeat: '/run/secrets/heartbeat_webhook_url',
+  };
+  const start = (webhooks?: Record<keyof typeof SECRETS, string>) => {
     let container = new GenericContainer(ALERTMANAGER_IMAGE)
       .withEntrypoint(['/bin/sh', `${CONFIG_DIR}/docker-entrypoint.sh`])
       .withCommand([`--config.file=${CONFIG}`, '--storage.path=/alertmanager', '--cluster.listen-address='])
       .withCopyDirectoriesToContainer([{ source, target: CONFIG_DIR }])
       .withExposedPorts(9093)
       .withWaitStrategy(Wait.forHttp('/-/ready', 9093));
-    if (webhook !== undefined) {
-      container = container.withCopyContentToContainer([
-        { content: `${webhook}\n`, target: '/run/secrets/slack_webhook_url', mode: 0o644 },
-      ]);
+    if (webhooks !== undefined) {
+      container = container.withCopyContentToContainer(
+        (Object.keys(SECRETS) as (keyof typeof SECRETS)[]).map((key) => ({
+          content: `${webhooks[key]}\n`,
+          target: SECRETS[key],
+          mode: 0o644,
+        })),
+      );
     }
     return container.start();
   };
+  const url = (container: StartedTestContainer, path: string) =>
+    `http://${container.getHost()}:${container.getMappedPort(9093)}${path}`;
+
+  /** alertmanager_notifications_total / _failed_total of one integration, from /metrics. */
+  const notifications = async (container: StartedTestContainer, integration: string) => {
+    const text = await (await fetch(url(container, '/metrics'))).text();
+    const sum = (name: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`) && line.includes(`integration="${integration}"`))
+        .reduce((total, line) => total + Number(line.split(' ').pop()), 0);
+    return { sent: sum('alertmanager_notifications_total'), failed: sum('alertmanager_notifications_failed_total') };
+  };
+
+  const postWatchdog = (container: StartedTestContainer) =>
+    fetch(url(container, '/api/v2/alerts'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ labels: { alertname: 'Watchdog', severity: 'none' }, annotations: {}, startsAt: new Date().toISOString() }]),
+    });
 
   beforeAll(async () => {
-    [unconfigured, configured] = await Promise.all([start(), start('http://slack.invalid/hook')]);
+    [unconfigured, configured] = await Promise.all([
+      start(),
+      // Port 9 (discard) on the loopback: nothing listens, so each send is attempted and refused.
+      start({ pager: 'http://slack.invalid/pager', alerts: 'http://slack.invalid/alerts', heartbeat: 'http://127.0.0.1:9/heartbeat' }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([unconfigured?.stop(), configured?.stop()]);
   });
 
-  it('starts without a Slack webhook, and says so', async () => {
-    expect(await readLogs(unconfigured)).toContain('WARNING: no Slack webhook configured');
+  it('starts without any webhook, and names each receiver that is not configured', async () => {
+    const logs = await readLogs(unconfigured);
+    expect(logs).toContain(`WARNING: slack-critical (#todo-pager): no webhook (${SECRETS.pager} is empty, missing or not a URL)`);
+    expect(logs).toContain('set SLACK_PAGER_WEBHOOK_URL_FILE');
+    expect(logs).toContain(`WARNING: slack-warning (#todo-alerts): no webhook (${SECRETS.alerts} is empty, missing or not a URL)`);
+    expect(logs).toContain('set SLACK_ALERTS_WEBHOOK_URL_FILE');
+    expect(logs).toContain(`heartbeat: off (${SECRETS.heartbeat} is empty, missing or not a URL)`);
   });
 
-  it('reports a configured webhook without printing it', async () => {
+  it('reports configured webhooks without printing them', async () => {
     const logs = await readLogs(configured);
-    expect(logs).toContain('Slack webhook configured');
+    expect(logs).toContain(`slack-critical (#todo-pager): webhook configured (${SECRETS.pager})`);
+    expect(logs).toContain(`slack-warning (#todo-alerts): webhook configured (${SECRETS.alerts})`);
+    expect(logs).toContain(`heartbeat: webhook configured (${SECRETS.heartbeat})`);
     expect(logs).not.toContain('slack.invalid');
+    expect(logs).not.toContain('127.0.0.1:9');
+  });
+
+  it('with the heartbeat off, holds the Watchdog without a failing send every minute', async () => {
+    expect((await postWatchdog(unconfigured)).status).toBe(200);
+    await expect
+      .poll(async () => ((await (await fetch(url(unconfigured, '/api/v2/alerts?filter=alertname%3D%22Watchdog%22'))).json()) as ApiAlert[]).length, {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    // The heartbeat route waits 0s: a configured webhook is called at once (see the next test).
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await notifications(unconfigured, 'webhook')).toEqual({ sent: 0, failed: 0 });
+    const status = (await (await fetch(url(unconfigured, '/api/v2/status'))).json()) as { config: { original: string } };
+    expect(status.config.original).not.toContain('heartbeat_webhook_url');
+    expect(status.config.original).toContain('slack_pager_webhook_url');
+  });
+
+  it('with the heartbeat on, sends the Watchdog to its webhook at once', async () => {
+    expect((await postWatchdog(configured)).status).toBe(200);
+    await expect.poll(async () => (await notifications(configured, 'webhook')).sent, { timeout: 15_000, interval: 500 }).toBeGreaterThan(0);
+    expect(await notifications(configured, 'slack')).toEqual({ sent: 0, failed: 0 });
   });
 
   it('applies the inhibition rules', async () => {
@@ -135,6 +202,8 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
         alert({ alertname: 'ApiErrorBudgetBurn', severity: 'warning', service: 'todo-api', long_window: '1d' }),
         alert({ alertname: 'DatabaseDown', severity: 'critical', service: 'todo-db' }),
         alert({ alertname: 'HostLowDisk', severity: 'warning', service: 'host' }),
+        alert({ alertname: 'EdgeDown', severity: 'critical', service: 'todo-edge', probe: 'ui' }),
+        alert({ alertname: 'EdgeErrors', severity: 'critical', service: 'todo-edge', probe: 'api-read' }),
       ]),
     });
     expect(posted.status).toBe(200);
@@ -142,7 +211,9 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
     const state = async () => {
       const alerts = (await (await fetch(base)).json()) as ApiAlert[];
       return Object.fromEntries(
-        alerts.map((a) => [`${a.labels.alertname}/${a.labels.severity}`, a.status.state] as const),
+        alerts
+          .filter((a) => a.labels.alertname !== 'Watchdog') // the heartbeat test's
+          .map((a) => [`${a.labels.alertname}/${a.labels.severity}`, a.status.state] as const),
       );
     };
     await expect
@@ -155,6 +226,8 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
         'ApiErrorBudgetBurn/warning': 'suppressed', // the page of the same alert
         'DatabaseDown/critical': 'active', // todo-db: nothing to inhibit on todo-api
         'HostLowDisk/warning': 'active', // no critical HostLowDisk
+        'EdgeDown/critical': 'active',
+        'EdgeErrors/critical': 'suppressed', // EdgeDown: nginx is gone altogether
       });
   });
 });

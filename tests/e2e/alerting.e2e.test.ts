@@ -1,4 +1,4 @@
-import type { StartedDockerComposeEnvironment } from 'testcontainers';
+import { Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertingRules, dashboardExprs, dashboards, expandGrafanaMacros, ruleFiles } from '../../monitoring/test-support/repo.js';
 import { pollUntil } from '../../services/api/src/test-support/poll.js';
@@ -15,8 +15,15 @@ import { Traffic } from './support/traffic.js';
  * in order and share one stack: each phase starts where the last one ended.
  */
 
-const SCRAPE_TARGETS = ['alertmanager', 'api', 'node-exporter', 'postgres-exporter', 'prometheus'];
+// One target per job, but two for the blackbox exporter (the UI, one API read).
+const SCRAPE_TARGETS = ['alertmanager', 'api', 'blackbox', 'blackbox', 'nginx', 'node-exporter', 'postgres-exporter', 'prometheus'];
 const MINUTE = 60_000;
+
+// One webhook per Slack channel, and the dead man's switch: paths on the stand-in.
+const RECEIVER = 'http://slack-receiver:8080';
+const PAGER_PATH = '/services/T000/B001/pager';
+const ALERTS_PATH = '/services/T000/B002/alerts';
+const HEARTBEAT_PATH = '/heartbeat/e2e-check';
 
 let configs: GeneratedConfigs;
 let stack: StartedDockerComposeEnvironment;
@@ -49,15 +56,32 @@ async function waitForMessage(titlePrefix: string, options: { after: number; tim
 }
 
 beforeAll(async () => {
-  configs = generateMonitoringConfigs('http://slack-receiver:8080/services/T000/B000/e2e');
+  configs = generateMonitoringConfigs({
+    slackPager: `${RECEIVER}${PAGER_PATH}`,
+    slackAlerts: `${RECEIVER}${ALERTS_PATH}`,
+    heartbeat: `${RECEIVER}${HEARTBEAT_PATH}`,
+  });
   stack = await startStack({
     files: ['compose.yaml', 'deploy/compose/debug.yaml', 'tests/e2e/compose/alerting.override.yaml'],
-    services: ['db', 'api', 'prometheus', 'alertmanager', 'node-exporter', 'postgres-exporter', 'slack-receiver'],
+    services: [
+      'db',
+      'api',
+      'frontend',
+      'prometheus',
+      'alertmanager',
+      'node-exporter',
+      'postgres-exporter',
+      'blackbox-exporter',
+      'nginx-exporter',
+      'slack-receiver',
+    ],
     env: {
       E2E_PROMETHEUS_CONFIG: configs.prometheus,
       E2E_ALERTMANAGER_CONFIG: configs.alertmanager,
-      SLACK_WEBHOOK_URL_FILE: configs.slackWebhookUrlFile,
+      ...configs.webhookFiles,
     },
+    // No shell in upstream's image, so no health check: its listener's log line.
+    waits: { 'nginx-exporter-1': Wait.forLogMessage(/Listening on/) },
   });
   api = mappedUrl(stack, 'api-1', 8000);
   prometheus = new PrometheusClient(mappedUrl(stack, 'prometheus-1', 9090));
@@ -95,6 +119,21 @@ describe('metrics', () => {
     expect((await prometheus.query('pg_up'))[0]?.value[1]).toBe('1');
   });
 
+  it('watches the edge: both blackbox probes pass through nginx, and the exporter reads stub_status on an unpublished port', async () => {
+    const probes = await pollUntil(
+      async () => (await prometheus.query('probe_success{job="blackbox"}')).map((s) => `${s.metric.probe} ${s.metric.instance} ${s.value[1]}`).sort(),
+      (found) => found.length === 2 && found.every((line) => line.endsWith(' 1')),
+      { timeoutMs: MINUTE, what: 'both blackbox probes passing' },
+    );
+    expect(probes).toEqual(['api-read http://frontend:8080/api/todos?limit=1 1', 'ui http://frontend:8080/ 1']);
+    expect((await prometheus.query('nginx_up{job="nginx"}'))[0]?.value[1]).toBe('1');
+    expect(Number((await prometheus.query('nginx_connections_accepted{job="nginx"}'))[0]?.value[1])).toBeGreaterThan(0);
+    // stub_status is for the compose network only: compose publishes 8080 and nothing else.
+    const frontend = stack.getContainer('frontend-1').getId();
+    await expect(docker('port', frontend, '8081/tcp')).rejects.toThrow();
+    expect(await docker('port', frontend, '8080/tcp')).toMatch(/^127\.0\.0\.1:\d+/);
+  });
+
   it('records API traffic per route: counters and histograms', async () => {
     const created = await fetch(`${api}/api/todos`, {
       method: 'POST',
@@ -125,8 +164,7 @@ describe('alerts to Slack', () => {
     const firing = await waitForMessage('[FIRING:1] HighErrorRate', { after: start, timeoutMs: 4 * MINUTE });
     record('HighErrorRate: first 5xx to FIRING in Slack', start);
     const attachment = firing.payload.attachments[0]!;
-    expect(firing.path).toBe('/services/T000/B000/e2e');
-    expect(firing.payload.channel).toBe('#todo-pager');
+    expect(firing.path).toBe(PAGER_PATH);
     expect(attachment.title).toBe('[FIRING:1] HighErrorRate · todo-api');
     expect(attachment.color).toBe('danger');
     expect(attachment.text).toContain('*Severity:* critical');
@@ -142,7 +180,7 @@ describe('alerts to Slack', () => {
     const stoppedAt = Date.now();
     const resolved = await waitForMessage('[RESOLVED] HighErrorRate', { after: stoppedAt, timeoutMs: 5 * MINUTE });
     record('HighErrorRate: last 5xx to RESOLVED in Slack', stoppedAt);
-    expect(resolved.payload.channel).toBe('#todo-pager');
+    expect(resolved.path).toBe(PAGER_PATH);
     expect(resolved.payload.attachments[0]!.color).toBe('good');
   });
 
@@ -195,13 +233,13 @@ describe('alerts to Slack', () => {
     const apiDownMessage = await waitForMessage('[FIRING:1] ApiDown', { after: outageStart, timeoutMs: 2 * MINUTE });
     record('ApiDown: Slack back to FIRING delivered', slackBack);
     record('ApiDown: API stopped to FIRING in Slack (including the outage)', apiStopped);
-    expect(apiDownMessage.payload.channel).toBe('#todo-pager');
+    expect(apiDownMessage.path).toBe(PAGER_PATH);
     expect(apiDownMessage.payload.attachments[0]!.text).toContain('docs/runbooks/ApiDown.md');
     const failingMessage = await waitForMessage('[FIRING:1] AlertmanagerNotificationsFailing', {
       after: outageStart,
       timeoutMs: 2 * MINUTE,
     });
-    expect(failingMessage.payload.channel).toBe('#todo-alerts');
+    expect(failingMessage.path).toBe(ALERTS_PATH);
     expect(failingMessage.payload.attachments[0]!.color).toBe('warning');
 
     // Inhibited: no HighErrorRate notification of any kind since the API stopped.
@@ -219,6 +257,64 @@ describe('alerts to Slack', () => {
     const resolved = await waitForMessage('[RESOLVED] ApiDown', { after: apiStarted, timeoutMs: 3 * MINUTE });
     record('ApiDown: API started to RESOLVED in Slack', apiStarted);
     expect(resolved.payload.attachments[0]!.color).toBe('good');
+  });
+
+  it('EdgeDown: nginx stopped while the API is up pages #todo-pager through the pager webhook, and resolves when it is back', async () => {
+    await pollUntil(() => fetch(`${api}/health/ready`).then((r) => r.status, () => 0), (status) => status === 200, {
+      timeoutMs: MINUTE,
+      what: 'API ready before the edge drill',
+    });
+    const frontend = stack.getContainer('frontend-1').getId();
+    await docker('stop', frontend);
+    const stopped = Date.now();
+    const firing = await waitForMessage('[FIRING:1] EdgeDown', { after: stopped, timeoutMs: 3 * MINUTE });
+    record('EdgeDown: nginx stopped to FIRING in Slack', stopped);
+    expect(firing.path).toBe(PAGER_PATH);
+    const attachment = firing.payload.attachments[0]!;
+    expect(attachment.title).toBe('[FIRING:1] EdgeDown · todo-edge');
+    expect(attachment.color).toBe('danger');
+    expect(attachment.text).toContain('The blackbox probe of http://frontend:8080/ has failed');
+    expect(attachment.text).toContain('docs/runbooks/EdgeDown.md');
+    // The API read through nginx fails too, but EdgeErrors waits longer and EdgeDown inhibits it.
+    expect((await slack.titled('[FIRING')).filter((m) => m.payload.attachments[0]!.title.includes('EdgeErrors'))).toEqual([]);
+
+    await docker('start', frontend);
+    const started = Date.now();
+    const resolved = await waitForMessage('[RESOLVED] EdgeDown', { after: started, timeoutMs: 3 * MINUTE });
+    record('EdgeDown: nginx started to RESOLVED in Slack', started);
+    expect(resolved.path).toBe(PAGER_PATH);
+    expect(resolved.payload.attachments[0]!.color).toBe('good');
+    expect(await prometheus.alertState('EdgeDown')).not.toBe('firing');
+  });
+
+  it('Watchdog: the heartbeat reaches the dead man\'s switch webhook, never Slack', async () => {
+    // Checked after the drill rather than first: Prometheus' first send of the Watchdog can
+    // predate Alertmanager's start, and it resends only a minute later.
+    const pings = await pollUntil(async () => (await slack.received()).heartbeats, (found) => found.length > 0, {
+      timeoutMs: 2 * MINUTE,
+      what: 'a Watchdog ping on the heartbeat webhook',
+    });
+    expect(pings[0]!.path).toBe(HEARTBEAT_PATH);
+    expect(pings[0]!.payload.receiver).toBe('heartbeat');
+    expect(pings[0]!.payload.status).toBe('firing');
+    expect(pings[0]!.payload.alerts.map((a) => a.labels.alertname)).toEqual(['Watchdog']);
+    expect((await slack.titled('[')).filter((m) => m.payload.attachments[0]!.title.includes('Watchdog'))).toEqual([]);
+    // Repeated every minute (repeat_interval 1m, kept in the e2e copy): a dead man's
+    // switch with a 1-minute period and some grace never misses one. The drill lasts
+    // several minutes, so there are several, none more than 90 s after the last.
+    expect(pings.length).toBeGreaterThanOrEqual(3);
+    const gaps = pings.slice(1).map((ping, i) => (Date.parse(ping.receivedAt) - Date.parse(pings[i]!.receivedAt)) / 1000);
+    expect(Math.max(...gaps)).toBeLessThan(90);
+  });
+
+  it('sent every page through the pager webhook and everything else through the alerts webhook', async () => {
+    const { messages } = await slack.received();
+    expect(messages.length).toBeGreaterThan(0);
+    const misrouted = messages
+      .map((m) => ({ path: m.path, title: m.payload.attachments[0]!.title, critical: m.payload.attachments[0]!.text.includes('*Severity:* critical') }))
+      .filter((m) => m.path !== (m.critical ? PAGER_PATH : ALERTS_PATH));
+    expect(misrouted).toEqual([]);
+    expect(messages.some((m) => m.path === ALERTS_PATH)).toBe(true);
   });
 });
 

@@ -1,12 +1,16 @@
 // A Slack-compatible incoming-webhook endpoint for the e2e suite: it records
-// what Alertmanager posts and can play a Slack outage on demand.
-//   POST /services/...  a webhook call: 200 "ok" like Slack, or the outage status
-//   GET  /messages      everything received so far, and the count of refused calls
+// what Alertmanager posts, with the path it was posted to (one webhook per
+// channel, as Slack apps have), and can play a Slack outage on demand. It also
+// stands in for the dead man's switch that the Watchdog heartbeat pings.
+//   POST /services/...  a Slack webhook call: 200 "ok" like Slack, or the outage status
+//   POST /heartbeat/... a heartbeat ping (Alertmanager's webhook JSON); never in an outage
+//   GET  /messages      everything received so far, the heartbeats, and the count of refused calls
 //   PUT  /outage        {"status": 500} starts an outage, {"status": 0} ends it
 //   GET  /healthz       for the compose health check
 import { createServer } from 'node:http';
 
 const messages = [];
+const heartbeats = [];
 let outageStatus = 0;
 let refusedCalls = 0;
 
@@ -22,7 +26,7 @@ const server = createServer(async (req, res) => {
   const body = Buffer.concat(chunks).toString('utf8');
 
   if (req.method === 'GET' && req.url === '/healthz') return reply(res, 200, 'ok');
-  if (req.method === 'GET' && req.url === '/messages') return reply(res, 200, { messages, refusedCalls });
+  if (req.method === 'GET' && req.url === '/messages') return reply(res, 200, { messages, heartbeats, refusedCalls });
   if (req.method === 'PUT' && req.url === '/outage') {
     outageStatus = Number(JSON.parse(body).status) || 0;
     return reply(res, 200, { outageStatus });
@@ -33,6 +37,10 @@ const server = createServer(async (req, res) => {
       return reply(res, outageStatus, 'simulated Slack outage');
     }
     messages.push({ receivedAt: new Date().toISOString(), path: req.url, payload: JSON.parse(body) });
+    return reply(res, 200, 'ok');
+  }
+  if (req.method === 'POST' && req.url.startsWith('/heartbeat/')) {
+    heartbeats.push({ receivedAt: new Date().toISOString(), path: req.url, payload: JSON.parse(body) });
     return reply(res, 200, 'ok');
   }
   return reply(res, 404, 'not found');

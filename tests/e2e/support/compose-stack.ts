@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment, type WaitStrategy } from 'testcontainers';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -24,20 +24,26 @@ export interface StackOptions {
   services?: string[];
   /** Replicas per service, as `docker compose up --scale service=N`. */
   scale?: Record<string, number>;
+  /** Waits for containers without a health check (compose's `service-1` name), instead of the default health-check wait. */
+  waits?: Record<string, WaitStrategy>;
 }
 
 /** Brings up the repository's own compose files (built locally), waiting on their health checks. */
 export async function startStack(options: StackOptions): Promise<StartedDockerComposeEnvironment> {
-  return new DockerComposeEnvironment(REPO_ROOT, options.files)
+  let environment = new DockerComposeEnvironment(REPO_ROOT, options.files)
     .withBuild()
     .withEnvironment({ ...EPHEMERAL_PORTS, ...options.env })
-    // Every service in the compose files has a health check; "started" is not "ready".
+    // Services have health checks ("started" is not "ready"), except images
+    // without a shell to run one: those name their own wait in `waits`.
     .withDefaultWaitStrategy(Wait.forHealthCheck())
     .withStartupTimeout(240_000)
     .withClientOptions({
       commandOptions: Object.entries(options.scale ?? {}).flatMap(([service, replicas]) => ['--scale', `${service}=${replicas}`]),
-    })
-    .up(options.services);
+    });
+  for (const [container, wait] of Object.entries(options.waits ?? {})) {
+    environment = environment.withWaitStrategy(container, wait);
+  }
+  return environment.up(options.services);
 }
 
 /**

@@ -38,21 +38,33 @@ function shortenRoute(route: Route): Route {
   return copy;
 }
 
+/** The webhook URLs the stack's secrets point at, one per receiver (e2e: paths on the Slack stand-in). */
+export interface WebhookUrls {
+  slackPager: string;
+  slackAlerts: string;
+  heartbeat: string;
+}
+
 export interface GeneratedConfigs {
   dir: string;
   prometheus: string;
   alertmanager: string;
-  slackWebhookUrlFile: string;
+  /** The secret files, as the compose variables that name them. */
+  webhookFiles: {
+    SLACK_PAGER_WEBHOOK_URL_FILE: string;
+    SLACK_ALERTS_WEBHOOK_URL_FILE: string;
+    HEARTBEAT_WEBHOOK_URL_FILE: string;
+  };
   original: { prometheus: Yaml; alertmanager: Yaml };
   generated: { prometheus: Yaml; alertmanager: Yaml };
 }
 
 /**
- * Writes the shortened copies and the webhook secret for the overlay, readable by
+ * Writes the shortened copies and the webhook secrets for the overlay, readable by
  * the containers' users. The copies are mounted where the originals are, so
  * their relative paths (rules/*.yml, templates/*.tmpl) resolve the same way.
  */
-export function generateMonitoringConfigs(slackWebhookUrl: string): GeneratedConfigs {
+export function generateMonitoringConfigs(webhooks: WebhookUrls): GeneratedConfigs {
   const dir = mkdtempSync(join(tmpdir(), 'todo-e2e-'));
   chmodSync(dir, 0o755);
   const original = {
@@ -77,10 +89,16 @@ export function generateMonitoringConfigs(slackWebhookUrl: string): GeneratedCon
   const files = {
     prometheus: join(dir, 'prometheus.yml'),
     alertmanager: join(dir, 'alertmanager.yml'),
-    slackWebhookUrlFile: join(dir, 'slack_webhook_url'),
+  };
+  const webhookFiles = {
+    SLACK_PAGER_WEBHOOK_URL_FILE: join(dir, 'slack_pager_webhook_url'),
+    SLACK_ALERTS_WEBHOOK_URL_FILE: join(dir, 'slack_alerts_webhook_url'),
+    HEARTBEAT_WEBHOOK_URL_FILE: join(dir, 'heartbeat_webhook_url'),
   };
   writeFileSync(files.prometheus, stringify(prometheus), { mode: 0o644 });
   writeFileSync(files.alertmanager, stringify(alertmanager), { mode: 0o644 });
-  writeFileSync(files.slackWebhookUrlFile, `${slackWebhookUrl}\n`, { mode: 0o644 });
-  return { dir, ...files, original, generated: { prometheus, alertmanager } };
+  writeFileSync(webhookFiles.SLACK_PAGER_WEBHOOK_URL_FILE, `${webhooks.slackPager}\n`, { mode: 0o644 });
+  writeFileSync(webhookFiles.SLACK_ALERTS_WEBHOOK_URL_FILE, `${webhooks.slackAlerts}\n`, { mode: 0o644 });
+  writeFileSync(webhookFiles.HEARTBEAT_WEBHOOK_URL_FILE, `${webhooks.heartbeat}\n`, { mode: 0o644 });
+  return { dir, ...files, webhookFiles, original, generated: { prometheus, alertmanager } };
 }

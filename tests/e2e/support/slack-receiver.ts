@@ -11,15 +11,28 @@ export interface SlackAttachment {
 export interface SlackMessage {
   receivedAt: string;
   path: string;
-  payload: { channel: string; username?: string; attachments: SlackAttachment[] };
+  payload: { channel?: string; username?: string; attachments: SlackAttachment[] };
+}
+
+/** What Alertmanager's webhook_configs post (the fields the suite reads). */
+export interface HeartbeatPing {
+  receivedAt: string;
+  path: string;
+  payload: { receiver: string; status: string; alerts: { labels: Record<string, string> }[] };
+}
+
+export interface Received {
+  messages: SlackMessage[];
+  heartbeats: HeartbeatPing[];
+  refusedCalls: number;
 }
 
 export class SlackReceiver {
   constructor(private readonly baseUrl: string) {}
 
-  async received(): Promise<{ messages: SlackMessage[]; refusedCalls: number }> {
+  async received(): Promise<Received> {
     const response = await fetch(`${this.baseUrl}/messages`);
-    return (await response.json()) as { messages: SlackMessage[]; refusedCalls: number };
+    return (await response.json()) as Received;
   }
 
   /** Messages whose first attachment's title starts with `prefix` (e.g. "[FIRING:1] HighErrorRate"). */
