@@ -96,9 +96,9 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     await setParam(`${PREFIX}/deploy/env`, 'API_LOG_LEVEL=debug');
     await setParam(
       `${PREFIX}/deploy/secrets`,
-      `${PREFIX}/secrets/slack-webhook-url|slack_webhook_url|SLACK_WEBHOOK_URL_FILE|65534\n${PREFIX}/secrets/db-password|db_password|DB_PASSWORD_OVERRIDE_FILE|0`,
+      `${PREFIX}/secrets/slack-pager-webhook-url|slack_pager_webhook_url|SLACK_PAGER_WEBHOOK_URL_FILE|65534\n${PREFIX}/secrets/db-password|db_password|DB_PASSWORD_OVERRIDE_FILE|0`,
     );
-    await setParam(`${PREFIX}/secrets/slack-webhook-url`, WEBHOOK, true);
+    await setParam(`${PREFIX}/secrets/slack-pager-webhook-url`, WEBHOOK, true);
     await setParam(`${PREFIX}/secrets/db-password`, DB_OVERRIDE, true);
   }, 180_000);
 
@@ -143,14 +143,14 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
   it('writes each secret as a 0600 file owned by its reader (root unless set), and the .env pointing at it', async () => {
     const secrets = '/opt/observable-todo/app/deploy/compose/secrets';
     expect(await sh(`stat -c '%a %u:%g %n' ${secrets} ${secrets}/*`)).toBe(
-      [`700 0:0 ${secrets}`, `600 0:0 ${secrets}/db_password`, `600 65534:0 ${secrets}/slack_webhook_url`].join('\n') + '\n',
+      [`700 0:0 ${secrets}`, `600 0:0 ${secrets}/db_password`, `600 65534:0 ${secrets}/slack_pager_webhook_url`].join('\n') + '\n',
     );
-    expect(await sh(`cat ${secrets}/slack_webhook_url`)).toBe(`${WEBHOOK}\n`);
+    expect(await sh(`cat ${secrets}/slack_pager_webhook_url`)).toBe(`${WEBHOOK}\n`);
     expect(await sh(`cat ${secrets}/db_password`)).toBe(`${DB_OVERRIDE}\n`);
     const env = await sh('stat -c "%a %u" /opt/observable-todo/app/.env && cat /opt/observable-todo/app/.env');
     expect(env).toContain('600 0\n');
     expect(env).toContain('API_LOG_LEVEL=debug\n');
-    expect(env).toContain('SLACK_WEBHOOK_URL_FILE=./secrets/slack_webhook_url\n');
+    expect(env).toContain('SLACK_PAGER_WEBHOOK_URL_FILE=./secrets/slack_pager_webhook_url\n');
     expect(env).toContain('DB_PASSWORD_OVERRIDE_FILE=./secrets/db_password\n');
     // Decrypted on purpose, and never printed.
     expect((await calls('aws')).filter((c) => c.includes('/secrets/')).every((c) => c.includes('--with-decryption'))).toBe(true);
