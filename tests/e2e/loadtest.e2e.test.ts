@@ -63,7 +63,11 @@ describe('load testing on the compose stack', () => {
   // setup()'s checks, on the answers the real stack gives (fetched here, judged by the same functions).
   async function probe(url: string): Promise<Probe> {
     const response = await fetch(url);
-    return { url, status: response.status, body: await response.text(), headers: Object.fromEntries(response.headers) };
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    return { url, status: response.status, body: await response.text(), headers };
   }
 
   it("setup()'s checks pass on the running stack and read the API's rate limit through nginx", async () => {

@@ -71,8 +71,9 @@ describe('two API replicas behind nginx', () => {
 
   beforeAll(async () => {
     const started = Date.now();
-    // The generated copy also writes a webhook secret and an Alertmanager copy; neither is used here.
-    configs = generateMonitoringConfigs('http://127.0.0.1:9/unused');
+    // The generated copy also writes webhook secrets and an Alertmanager copy; neither is used here.
+    const unused = 'http://127.0.0.1:9/unused';
+    configs = generateMonitoringConfigs({ slackPager: unused, slackAlerts: unused, heartbeat: unused });
     stack = await startStack({
       files: ['compose.yaml', 'tests/e2e/compose/replicas.override.yaml'],
       services: ['frontend', 'prometheus'],

@@ -53,7 +53,6 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
     expect(result.code, result.stderr).toBe(0);
     expect(published(result.config!)).toEqual({
       ...LOOPBACK_ONLY,
-      api: ['127.0.0.1:8000->8000'],
       frontend: ['0.0.0.0:80->8080', '127.0.0.1:8080->8080'],
     });
   });
@@ -63,7 +62,7 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
     expect(result.code, result.stderr).toBe(0);
     expect(published(result.config!)).toEqual({
       ...LOOPBACK_ONLY,
-      api: [`${APP_IP}:8000->8000`, '127.0.0.1:8000->8000'],
+      api: [`${APP_IP}:8000->8000`],
       frontend: ['0.0.0.0:80->8080', '127.0.0.1:8080->8080'],
       'node-exporter': [`${APP_IP}:9100->9100`],
       'postgres-exporter': [`${APP_IP}:9187->9187`],
@@ -73,7 +72,7 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
   it("monitoring host: publishes nothing new; Prometheus resolves the app host's targets to its private address", () => {
     const result = config('monitoring-host.yaml');
     expect(result.code, result.stderr).toBe(0);
-    expect(published(result.config!)).toEqual({ ...LOOPBACK_ONLY, api: ['127.0.0.1:8000->8000'], frontend: ['127.0.0.1:8080->8080'] });
+    expect(published(result.config!)).toEqual({ ...LOOPBACK_ONLY, frontend: ['127.0.0.1:8080->8080'] });
     const hosts = result.config!.services.prometheus!.extra_hosts!;
     const entries = Array.isArray(hosts) ? hosts : Object.entries(hosts).flatMap(([h, ips]) => [ips].flat().map((ip) => `${h}=${ip}`));
     expect(entries.map((e) => e.replace(':', '=')).sort()).toEqual([`api=${APP_IP}`, `node-exporter=${APP_IP}`, `postgres-exporter=${APP_IP}`]);

@@ -33,7 +33,8 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
 
     it('holds exactly the files compose.yaml and the host overrides include, mount and build', async () => {
       const { files } = await load();
-      const needed = composeNeeds(repoRoot, ['compose.yaml', ...OVERRIDES]);
+      // debug.yaml: the override an operator adds with -f for alert drills on the host.
+      const needed = composeNeeds(repoRoot, ['compose.yaml', 'deploy/compose/debug.yaml', ...OVERRIDES]);
       // Sanity: the derivation sees the parts it must (a build context, a mounted directory, the overrides).
       expect(needed).toEqual(expect.arrayContaining(['services/api/src/service.ts', 'monitoring/prometheus/prometheus.yml', 'package-lock.json', ...OVERRIDES]));
       expect(files).toEqual(needed);

@@ -11,9 +11,11 @@ variable "repo_root" {
 
 locals {
   include = [
-    # The stack: the root file and everything it includes.
+    # The stack: the root file, everything it includes, the scripts and SQL
+    # its one-shots mount (secrets-init/, db-roles/), and the debug override
+    # an operator adds with -f for alert drills on the host.
     "compose.yaml",
-    "deploy/compose/*.yaml",
+    "deploy/compose/**",
     # The per-host overrides the systemd unit adds with -f.
     "deploy/terraform/compose/*.yaml",
     # Mounted configuration (Prometheus, Alertmanager, Grafana, exporters, logging).

@@ -49,6 +49,9 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
     }
 
     for (const [name, service] of Object.entries(doc.services ?? {})) {
+      // A service behind a profile (k6's `loadtest`) is not started by `up`: it runs
+      // from an operator's checkout, so its files are not the host's.
+      if ((service.profiles ?? []).length > 0) continue;
       const why = `${path.relative(repoRoot, file)} service ${name}`;
       if (service.build !== undefined) {
         const build = typeof service.build === 'string' ? { context: service.build } : service.build;
@@ -63,7 +66,8 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
         }
       }
       for (const volume of service.volumes ?? []) {
-        const source = typeof volume === 'string' ? volume.split(':')[0]! : volume.type === 'bind' ? (volume.source ?? '') : '';
+        // Interpolated before splitting: a default such as ${X:-../dir} holds a colon.
+        const source = typeof volume === 'string' ? interpolate(volume).split(':')[0]! : volume.type === 'bind' ? (volume.source ?? '') : '';
         // Named volumes have no path; bind mounts start with . / ~ or a variable.
         if (/^[./~$]/.test(source)) addPath(path.resolve(dir, interpolate(source)), `${why} volume ${source}`);
       }
@@ -88,6 +92,7 @@ interface ComposeDoc {
   services?: Record<
     string,
     {
+      profiles?: string[];
       build?: string | { context?: string; dockerfile?: string };
       volumes?: (string | { type?: string; source?: string })[];
       env_file?: string | (string | { path: string })[];
