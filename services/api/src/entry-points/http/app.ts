@@ -12,6 +12,7 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { httpMetrics } from './middleware/http-metrics.js';
 import { rateLimitPerClient } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
+import { ROUTING_OPTIONS } from './router.js';
 import { chaosRoutes } from './routes/chaos.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
@@ -32,6 +33,9 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false);
+  // Exact paths only: see router.ts. The app's own router (app.use) follows these settings.
+  app.set('case sensitive routing', ROUTING_OPTIONS.caseSensitive);
+  app.set('strict routing', ROUTING_OPTIONS.strict);
 
   app.use(requestId(deps.requestContext));
   app.use((_req, res, next) => {

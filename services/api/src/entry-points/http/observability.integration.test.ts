@@ -200,6 +200,37 @@ describe('chaos endpoints', () => {
   });
 });
 
+describe('routing is exact about case, encoding and slashes', () => {
+  // The edge blocks the drill endpoints by path; any other spelling must not reach a handler either.
+  it.each([
+    '/api/SIMULATE-ERROR',
+    '/api/Simulate-Error',
+    '/api/simulate-ERROR',
+    '/API/simulate-error',
+    '/api/SIMULATE-latency?ms=1',
+    '/api/simulate%2Derror',
+    '/api/%73imulate-error',
+    '/api/simulate-error/',
+    '/api/simulate-latency/?ms=1',
+    '//api/simulate-error',
+    '/api//simulate-error',
+    '/api/Todos',
+    '/API/todos',
+    '/api/todos/',
+    '/api/TODOS/1',
+    '//api/todos',
+    '/Health/Ready',
+    '/health/ready/',
+    '/METRICS',
+    '/metrics/',
+  ])('GET %s answers 404 NOT_FOUND counted as route="unmatched"', async (path) => {
+    const before = await metricValue(service, 'http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' }).catch(() => 0);
+    const response = await api().get(path).expect(404);
+    expect(response.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(await metricValue(service, 'http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(before + 1);
+  });
+});
+
 describe('HTTP hardening', () => {
   it('sends helmet headers and no X-Powered-By', async () => {
     const response = await api().get('/api/todos').expect(200);
