@@ -45,7 +45,8 @@ describe('when PostgreSQL goes away and comes back', () => {
     });
     await request(service.app).post('/api/todos').send({ title: 'rejected' }).expect(503);
     const [line] = service.logs.forRequest(id);
-    expect(line).toMatchObject({ 'log.level': 'error', 'http.response.status_code': 503, 'error.type': expect.any(String) });
+    expect(line).toMatchObject({ 'log.level': 'warn', 'http.response.status_code': 503, 'error.type': expect.any(String) });
+    expect(line).not.toHaveProperty('error.stack_trace');
     expect(JSON.stringify(line)).not.toContain('todo-test-password');
 
     const metrics = await request(service.app).get('/metrics').expect(200);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../test-support/ports.js';
 import { startPostgres, type TestDatabase } from '../../test-support/postgres.js';
 import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
 
@@ -17,6 +18,21 @@ afterAll(async () => {
 });
 
 const api = () => request(service.app);
+/** The fields of every access log line; error lines add error.* to these. */
+const BASE_LINE_FIELDS = [
+  '@timestamp',
+  'log.level',
+  'message',
+  'ecs.version',
+  'service.name',
+  'service.version',
+  'event.dataset',
+  'http.request.id',
+  'http.request.method',
+  'url.path',
+  'http.response.status_code',
+  'event.duration',
+];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('request ids', () => {
@@ -86,6 +102,9 @@ describe('access log: one ECS line per request', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/stack|at .*\.ts|Simulated/);
     const lines = service.logs.forRequest(id);
     expect(lines).toHaveLength(1);
+    expect(Object.keys(lines[0]!).sort()).toEqual(
+      [...BASE_LINE_FIELDS, 'error.type', 'error.message', 'error.stack_trace'].sort(),
+    );
     expect(lines[0]).toMatchObject({
       'log.level': 'error',
       'http.response.status_code': 500,
@@ -93,6 +112,30 @@ describe('access log: one ECS line per request', () => {
       'error.message': 'Simulated failure for an alert drill',
       'error.stack_trace': expect.stringContaining('chaos.routes'),
     });
+  });
+
+  it('logs a trusted 503 at warn with error.type and error.message and no stack trace', async () => {
+    // Nothing listens on this port: every query fails fast with a connection error, a trusted 503.
+    const unreachable = await startTestService({ ...db.env, DB_PORT: String(await freePort()) }, { migrate: false });
+    try {
+      const id = 'log-line-503';
+      await request(unreachable.app).get('/api/todos').set('X-Request-Id', id).expect(503);
+      const lines = unreachable.logs.forRequest(id);
+      expect(lines).toHaveLength(1);
+      const line = lines[0]!;
+      expect(Object.keys(line).sort()).toEqual(
+        [...BASE_LINE_FIELDS, 'error.type', 'error.message'].sort(),
+      );
+      expect(line).toMatchObject({
+        'log.level': 'warn',
+        message: 'GET /api/todos 503',
+        'http.response.status_code': 503,
+        'error.type': 'SequelizeConnectionRefusedError',
+        'error.message': expect.stringContaining('ECONNREFUSED'),
+      });
+    } finally {
+      await unreachable.close();
+    }
   });
 
   it('logs probes and scrapes at debug so they do not drown real traffic', async () => {

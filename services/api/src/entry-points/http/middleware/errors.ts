@@ -57,7 +57,11 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, nex
     res.status(500);
     body = { error: { code: 'INTERNAL', message: 'Internal server error', requestId } };
   } else {
-    if (trusted.status >= 500) res.locals.error = trusted.cause ?? trusted;
+    if (trusted.status >= 500) {
+      // An expected operational failure (the database is away): logged without a stack.
+      res.locals.error = trusted.cause ?? trusted;
+      res.locals.errorTrusted = true;
+    }
     res.status(trusted.status).set(trusted.headers);
     body = { error: { code: trusted.code, message: trusted.message, requestId } };
     if (trusted.details !== undefined) body.error.details = trusted.details;
