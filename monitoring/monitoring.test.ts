@@ -33,6 +33,7 @@ describe('alerting rules', () => {
         'HighLatencyP95',
         'ApiNotReady',
         'DatabaseDown',
+        'DatabaseSchemaPending',
         'ApiErrorBudgetBurn',
         'HostHighCpu',
         'HostHighMemory',

@@ -35,7 +35,7 @@ describe('when PostgreSQL goes away and comes back', () => {
     await docker(['stop', '--time', '1', db.container.getId()]);
 
     const down = await pollUntil(readiness, (r) => r.status === 503, { timeoutMs: 15_000, what: 'readiness 503' });
-    expect(down.body).toEqual({ status: 'not_ready', checks: { database: 'down' } });
+    expect(down.body).toEqual({ status: 'not_ready', checks: { database: 'down', schema: 'up' } });
     await request(service.app).get('/health/live').expect(200, { status: 'ok' });
 
     const id = 'during-outage';
@@ -56,7 +56,7 @@ describe('when PostgreSQL goes away and comes back', () => {
 
     await docker(['start', db.container.getId()]);
     const up = await pollUntil(readiness, (r) => r.status === 200, { timeoutMs: 60_000, what: 'readiness 200 again' });
-    expect(up.body).toEqual({ status: 'ready', checks: { database: 'up' } });
+    expect(up.body).toEqual({ status: 'ready', checks: { database: 'up', schema: 'up' } });
     const after = await request(service.app).get('/api/todos').expect(200);
     expect(after.body).toMatchObject({ total: 1, items: [{ title: 'survives the outage' }] });
   });

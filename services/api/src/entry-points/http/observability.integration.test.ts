@@ -170,6 +170,7 @@ describe('metrics', () => {
     expect(response.text).toMatch(/^app_info\{version="\d+\.\d+\.\d+"\} 1$/m);
     expect(response.text).toMatch(/^app_ready 1$/m);
     expect(response.text).toMatch(/^app_dependency_up\{dependency="database"\} 1$/m);
+    expect(response.text).toMatch(/^app_dependency_up\{dependency="schema"\} 1$/m);
   });
 
   it('counts a request under its route template and status code, and observes its duration', async () => {
@@ -312,6 +313,22 @@ describe('health', () => {
   });
 
   it.each(['/health/ready', '/health'])('GET %s → 200 ready with the database up', async (path) => {
-    await api().get(path).expect(200, { status: 'ready', checks: { database: 'up' } });
+    await api().get(path).expect(200, { status: 'ready', checks: { database: 'up', schema: 'up' } });
+  });
+
+  it('reports pending migrations as the schema check, not as a dead database', async () => {
+    // Waits for migrations it has not run: PostgreSQL answers, the schema is pending.
+    const pending = await startTestService({ ...db.env, MIGRATE_ON_START: 'true' }, { migrate: false });
+    try {
+      await request(pending.app).get('/health/ready').expect(503, { status: 'not_ready', checks: { database: 'up', schema: 'pending' } });
+      expect(await metricValue(pending, 'app_dependency_up', { dependency: 'database' })).toBe(1);
+      expect(await metricValue(pending, 'app_dependency_up', { dependency: 'schema' })).toBe(0);
+      expect(await metricValue(pending, 'app_ready')).toBe(0);
+      pending.readiness.markSchemaReady();
+      await request(pending.app).get('/health/ready').expect(200, { status: 'ready', checks: { database: 'up', schema: 'up' } });
+      expect(await metricValue(pending, 'app_dependency_up', { dependency: 'schema' })).toBe(1);
+    } finally {
+      await pending.close();
+    }
   });
 });
