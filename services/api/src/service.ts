@@ -8,6 +8,7 @@ import { TodoRepository } from './data-access/todo.repository.js';
 import { Readiness } from './domain/readiness.js';
 import { TodoService } from './domain/todo.service.js';
 import { createApp } from './entry-points/http/app.js';
+import { TrustedProxies } from './entry-points/http/trust-proxy.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, registerPoolMetrics, registerReadinessMetrics, type Metrics } from './observability/metrics.js';
 import { RequestContext } from './observability/request-context.js';
@@ -22,6 +23,7 @@ export interface Service {
   metrics: Metrics;
   readiness: Readiness;
   sequelize: Sequelize;
+  trustedProxies: TrustedProxies;
 }
 
 /** Composition root: builds every part from the parsed config. Opens no connection yet. */
@@ -47,6 +49,7 @@ export function createService(config: Config, options: { logStream?: Writable } 
     completed: () => metrics.todosCompleted.inc(),
     deleted: () => metrics.todosDeleted.inc(),
   });
-  const app = createApp({ config, logger, metrics, requestContext, readiness, todos });
-  return { app, config, logger, metrics, readiness, sequelize };
+  const trustedProxies = new TrustedProxies(config.trustProxy, logger);
+  const app = createApp({ config, logger, metrics, requestContext, readiness, todos, trustedProxies });
+  return { app, config, logger, metrics, readiness, sequelize, trustedProxies };
 }

@@ -67,11 +67,12 @@ async function shutdown(service: Service, server: Server, signal: string): Promi
     logger.warn(`requests still running after ${config.shutdown.timeoutMs} ms, closing their connections`);
     server.closeAllConnections();
   }
+  service.trustedProxies.stop();
   await service.sequelize.close();
   logger.info('shutdown complete', { 'event.action': 'shutdown-complete' });
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const result = loadConfig(process.env);
   if (!result.ok) {
     process.stderr.write(`Invalid configuration:\n${result.errors.map((line) => `  - ${line}`).join('\n')}\n`);
@@ -90,6 +91,8 @@ function main(): void {
     process.exit(1);
   });
 
+  // Hostnames in TRUST_PROXY are resolved before the first request is served.
+  await service.trustedProxies.start();
   const server = service.app.listen(config.port, config.host, () => {
     logger.info(`listening on ${config.host}:${config.port}`, {
       'event.action': 'listening',
@@ -134,4 +137,4 @@ function main(): void {
   process.on('SIGINT', onSignal);
 }
 
-main();
+await main();

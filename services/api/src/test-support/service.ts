@@ -45,7 +45,15 @@ export async function startTestService(env: Record<string, string>, options: { m
   const logs = new LogCapture();
   const service = createService(testConfig(env), { logStream: logs });
   if (options.migrate ?? true) await migrateUp(service.sequelize, service.logger);
-  return { ...service, logs, close: () => service.sequelize.close() };
+  await service.trustedProxies.start();
+  return {
+    ...service,
+    logs,
+    close: () => {
+      service.trustedProxies.stop();
+      return service.sequelize.close();
+    },
+  };
 }
 
 /** Reads one sample from the Prometheus exposition text. */

@@ -307,6 +307,35 @@ describe('HTTP hardening', () => {
   });
 });
 
+describe('TRUST_PROXY: only the trusted hop may name the client', () => {
+  // RATE_LIMIT_MAX=2: the third request with the same rate-limit key is refused.
+  async function keysFollowForwardedFor(trustProxy: string): Promise<boolean> {
+    const limited = await startTestService({ ...db.env, RATE_LIMIT_MAX: '2', TRUST_PROXY: trustProxy }, { migrate: false });
+    try {
+      const as = (client: string) => request(limited.app).get('/api/nothing-here').set('X-Forwarded-For', client);
+      await as('203.0.113.1').expect(404);
+      await as('203.0.113.1').expect(404);
+      await as('203.0.113.1').expect(429);
+      // Another claimed client: its own key if the header is believed, the same (exhausted) key if not.
+      const other = await as('203.0.113.2');
+      return other.status !== 429;
+    } finally {
+      await limited.close();
+    }
+  }
+
+  it('a peer that is not the trusted proxy cannot pick its rate-limit key with X-Forwarded-For', async () => {
+    // The test's requests come from 127.0.0.1, which none of these names.
+    expect(await keysFollowForwardedFor('false')).toBe(false);
+    expect(await keysFollowForwardedFor('10.9.9.9')).toBe(false);
+    expect(await keysFollowForwardedFor('no-such-proxy.invalid')).toBe(false);
+  });
+
+  it('the trusted hop, named by hostname, passes the client address on', async () => {
+    expect(await keysFollowForwardedFor('localhost')).toBe(true);
+  });
+});
+
 describe('health', () => {
   it('GET /health/live → 200 {"status":"ok"}', async () => {
     await api().get('/health/live').expect(200, { status: 'ok' });

@@ -10,6 +10,9 @@ export function rateLimitPerClient(options: { max: number; windowMs: number }): 
     limit: options.max,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    // With TRUST_PROXY=false an X-Forwarded-For header is ignored on purpose (a
+    // client may send one); the library would print a warning to stderr for it.
+    validate: { xForwardedForHeader: false },
     handler: (req, _res, next) => {
       const resetTime = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = resetTime === undefined ? options.windowMs / 1000 : (resetTime.getTime() - Date.now()) / 1000;
