@@ -19,6 +19,8 @@ export default defineConfig({
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
+          // One PostgreSQL container for the run; each file creates its own database on it.
+          globalSetup: ['packages/test-support/src/postgres-global-setup.ts'],
           // Containers are the expensive part: run files one at a time on 2 cores.
           fileParallelism: false,
         },

@@ -15,7 +15,7 @@ import {
   ruleFiles,
   ruleTestsDir,
   rulesDir,
-} from './test-support/repo.js';
+} from '@observable-todo/test-support/repo';
 
 // Static checks on the monitoring configuration: conventions promtool and
 // amtool do not enforce. The tools themselves run in the integration tests.

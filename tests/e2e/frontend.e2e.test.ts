@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../../services/api/src/test-support/poll.js';
+import { pollUntil } from '@observable-todo/test-support/poll';
 import { docker, mappedUrl, REPO_ROOT, startStack } from './support/compose-stack.js';
 
 const artifacts = join(REPO_ROOT, 'artifacts');

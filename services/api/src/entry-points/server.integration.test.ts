@@ -1,24 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../test-support/poll.js';
-import { freePort } from '../test-support/ports.js';
-import { startPostgres, type TestDatabase } from '../test-support/postgres.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '@observable-todo/test-support/poll';
+import { freePort } from '@observable-todo/test-support/ports';
+import { createTestDatabase, type TestDatabase } from '@observable-todo/test-support/postgres';
 import { ServerProcess } from '../test-support/server-process.js';
 
 let db: TestDatabase;
 let server: ServerProcess | undefined;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await createTestDatabase();
 });
 
 afterEach(async () => {
   await server?.stop();
   server = undefined;
-});
-
-afterAll(async () => {
-  await db?.container.stop();
 });
 
 async function startServer(env: Record<string, string>): Promise<{ base: string; process: ServerProcess }> {
@@ -87,7 +83,9 @@ describe('MIGRATE_ON_START', () => {
   it('exits 1 with one clear error line when a migration fails for another reason (permission denied)', async () => {
     // A role that may connect but not create tables: the migration fails with SQLSTATE 42501, not a connectivity error.
     const role = `no_create_${Date.now()}`;
-    await db.container.exec(['psql', '-U', db.env.DB_USER!, '-d', db.env.DB_NAME!, '-c', `CREATE ROLE ${role} LOGIN PASSWORD 'no-create-pw'`]);
+    await db.adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD 'no-create-pw'`);
+    // PostgreSQL 15+ grants no CREATE on schema public to other roles; say so explicitly anyway.
+    await db.adminQuery(`REVOKE CREATE ON SCHEMA public FROM PUBLIC, ${role}`);
     server = ServerProcess.start({
       ...db.env,
       DB_USER: role,

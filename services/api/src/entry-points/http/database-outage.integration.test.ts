@@ -2,15 +2,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../../test-support/poll.js';
-import { freePort } from '../../test-support/ports.js';
-import { startPostgres, type TestDatabase } from '../../test-support/postgres.js';
+import { pollUntil } from '@observable-todo/test-support/poll';
+import { freePort } from '@observable-todo/test-support/ports';
+import { startPostgres, type OwnPostgres } from '@observable-todo/test-support/postgres';
 import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
 
 const execFileAsync = promisify(execFile);
 const docker = (args: string[]) => execFileAsync('docker', args);
 
-let db: TestDatabase;
+// Its own container: this file stops and starts PostgreSQL.
+let db: OwnPostgres;
 let service: TestService;
 
 beforeAll(async () => {

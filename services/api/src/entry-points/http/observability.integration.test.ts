@@ -1,20 +1,19 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../test-support/ports.js';
-import { startPostgres, type TestDatabase } from '../../test-support/postgres.js';
-import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
+import { freePort } from '@observable-todo/test-support/ports';
+import { createTestDatabase, type TestDatabase } from '@observable-todo/test-support/postgres';
+import { baselineValue, metricValue, startTestService, type TestService } from '../../test-support/service.js';
 
 let db: TestDatabase;
 let service: TestService;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await createTestDatabase();
   service = await startTestService({ ...db.env, CORS_ORIGINS: 'https://todo.example.com' });
 });
 
 afterAll(async () => {
   await service?.close();
-  await db?.container.stop();
 });
 
 const api = () => request(service.app);
@@ -175,8 +174,8 @@ describe('metrics', () => {
 
   it('counts a request under its route template and status code, and observes its duration', async () => {
     const labels = { method: 'GET', route: '/api/todos/:id', status_code: '404' };
-    const before = await metricValue(service, 'http_requests_total', labels);
-    const beforeCount = await metricValue(service, 'http_request_duration_seconds_count', labels);
+    const before = await baselineValue(service, 'http_requests_total', labels);
+    const beforeCount = await baselineValue(service, 'http_request_duration_seconds_count', labels);
     await api().get('/api/todos/777').expect(404);
     await api().get('/api/todos/778').expect(404);
     expect(await metricValue(service, 'http_requests_total', labels)).toBe(before + 2);
@@ -191,13 +190,13 @@ describe('metrics', () => {
 
   it('labels errors raised before the handler (bad JSON, wrong type) with their route', async () => {
     const labels = { method: 'POST', route: '/api/todos', status_code: '400' };
-    const before = await metricValue(service, 'http_requests_total', labels);
+    const before = await baselineValue(service, 'http_requests_total', labels);
     await api().post('/api/todos').set('Content-Type', 'application/json').send('{').expect(400);
     expect(await metricValue(service, 'http_requests_total', labels)).toBe(before + 1);
   });
 
   it('puts every unknown path under one route label, so no request can grow cardinality', async () => {
-    const before = await metricValue(service, 'http_requests_total', { route: 'unmatched', status_code: '404' });
+    const before = await baselineValue(service, 'http_requests_total', { route: 'unmatched', status_code: '404' });
     for (let i = 0; i < 5; i++) await api().get(`/random/${i}/${Math.random()}`).expect(404);
     expect(await metricValue(service, 'http_requests_total', { route: 'unmatched', status_code: '404' })).toBe(before + 5);
     const text = await service.metrics.registry.getSingleMetricAsString('http_requests_total');
@@ -206,8 +205,8 @@ describe('metrics', () => {
 
   it('measures the simulated latency and the 500 of the chaos endpoints', async () => {
     const slow = { method: 'GET', route: '/api/simulate-latency', status_code: '200' };
-    const beforeSlow = await metricValue(service, 'http_request_duration_seconds_bucket', { ...slow, le: '0.25' });
-    const beforeSlowCount = await metricValue(service, 'http_request_duration_seconds_count', slow);
+    const beforeSlow = await baselineValue(service, 'http_request_duration_seconds_bucket', { ...slow, le: '0.25' });
+    const beforeSlowCount = await baselineValue(service, 'http_request_duration_seconds_count', slow);
     const response = await api().get('/api/simulate-latency?ms=300').expect(200);
     expect(response.body).toEqual({ delayedMs: 300 });
     expect(await metricValue(service, 'http_request_duration_seconds_count', slow)).toBe(beforeSlowCount + 1);
@@ -215,13 +214,13 @@ describe('metrics', () => {
     expect(await metricValue(service, 'http_request_duration_seconds_bucket', { ...slow, le: '0.25' })).toBe(beforeSlow);
 
     const failed = { method: 'GET', route: '/api/simulate-error', status_code: '500' };
-    const beforeFailed = await metricValue(service, 'http_requests_total', failed);
+    const beforeFailed = await baselineValue(service, 'http_requests_total', failed);
     await api().get('/api/simulate-error').expect(500);
     expect(await metricValue(service, 'http_requests_total', failed)).toBe(beforeFailed + 1);
   });
 
   it('times repository operations by outcome', async () => {
-    const before = await metricValue(service, 'db_query_duration_seconds_count', { operation: 'list', outcome: 'ok' });
+    const before = await baselineValue(service, 'db_query_duration_seconds_count', { operation: 'list', outcome: 'ok' });
     await api().get('/api/todos').expect(200);
     expect(await metricValue(service, 'db_query_duration_seconds_count', { operation: 'list', outcome: 'ok' })).toBe(before + 1);
   });
@@ -268,7 +267,7 @@ describe('routing is exact about case, encoding and slashes', () => {
     '/METRICS',
     '/metrics/',
   ])('GET %s answers 404 NOT_FOUND counted as route="unmatched"', async (path) => {
-    const before = await metricValue(service, 'http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' }).catch(() => 0);
+    const before = await baselineValue(service, 'http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' });
     const response = await api().get(path).expect(404);
     expect(response.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect(await metricValue(service, 'http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(before + 1);
