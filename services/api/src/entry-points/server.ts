@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../config/config.js';
 import { isDatabaseUnavailable } from '../data-access/database.js';
 import { migrateUp } from '../data-access/migrator.js';
 import { errorFields } from '../observability/logger.js';
-import { createService, type Service } from '../service.js';
+import { loadConfigOrExit } from './load-config.js';
+import { createService, type Service } from './service.js';
 
 const MIGRATION_RETRY_MS = { first: 500, max: 10_000 };
 const IDLE_REAP_INTERVAL_MS = 100;
@@ -73,12 +73,7 @@ async function shutdown(service: Service, server: Server, signal: string): Promi
 }
 
 async function main(): Promise<void> {
-  const result = loadConfig(process.env);
-  if (!result.ok) {
-    process.stderr.write(`Invalid configuration:\n${result.errors.map((line) => `  - ${line}`).join('\n')}\n`);
-    process.exit(1);
-  }
-  const service = createService(result.config);
+  const service = createService(loadConfigOrExit(process.env));
   const { logger, config } = service;
 
   // Untrusted errors outside a request: log with the stack and crash; the orchestrator restarts us.

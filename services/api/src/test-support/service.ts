@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { sampleValue } from '@observable-todo/test-support/metrics';
 import { loadConfig, type Config } from '../config/config.js';
 import { migrateUp } from '../data-access/migrator.js';
-import { createService, type Service } from '../service.js';
+import { createService, type Service } from '../entry-points/service.js';
 
 /** Test defaults: quiet rate limiter, chaos on, every line logged. */
 export const TEST_ENV: Record<string, string> = {

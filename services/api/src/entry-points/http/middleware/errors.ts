@@ -1,16 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import {
-  AppError,
-  MalformedJsonError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  type ErrorCode,
-  type ErrorDetail,
-} from '../../../domain/errors.js';
+import { AppError, NotFoundError, type DomainErrorCode, type ErrorDetail } from '../../../domain/errors.js';
+import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError, type HttpErrorCode } from '../http-errors.js';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; requestId: string; details?: ErrorDetail[] };
+  error: { code: DomainErrorCode | HttpErrorCode | 'INTERNAL'; message: string; requestId: string; details?: ErrorDetail[] };
 }
 
 /** body-parser's errors carry a `type`; translate the ones a client caused. */
@@ -63,7 +56,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, nex
       res.locals.errorTrusted = true;
     }
     res.status(trusted.status).set(trusted.headers);
-    body = { error: { code: trusted.code, message: trusted.message, requestId } };
+    body = { error: { code: trusted.code as DomainErrorCode | HttpErrorCode, message: trusted.message, requestId } };
     if (trusted.details !== undefined) body.error.details = trusted.details;
   }
   res.json(body);

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { RateLimitedError } from '../../../domain/errors.js';
+import { RateLimitedError } from '../http-errors.js';
 
 /** Fixed-window limit per client address; `max` 0 switches it off. */
 export function rateLimitPerClient(options: { max: number; windowMs: number }): RequestHandler {

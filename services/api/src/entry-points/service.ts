@@ -1,17 +1,17 @@
 import type { Writable } from 'node:stream';
 import type { Express } from 'express';
 import type { Sequelize } from 'sequelize';
-import type { Config } from './config/config.js';
-import { createSequelize, pingDatabase, poolStats } from './data-access/database.js';
-import { defineTodoModel } from './data-access/todo.model.js';
-import { TodoRepository } from './data-access/todo.repository.js';
-import { Readiness } from './domain/readiness.js';
-import { TodoService } from './domain/todo.service.js';
-import { createApp } from './entry-points/http/app.js';
-import { TrustedProxies } from './entry-points/http/trust-proxy.js';
-import { createLogger, type Logger } from './observability/logger.js';
-import { createMetrics, registerPoolMetrics, registerReadinessMetrics, type Metrics } from './observability/metrics.js';
-import { RequestContext } from './observability/request-context.js';
+import type { Config } from '../config/config.js';
+import { createSequelize, pingDatabase, poolStats } from '../data-access/database.js';
+import { defineTodoModel } from '../data-access/todo.model.js';
+import { TodoRepository } from '../data-access/todo.repository.js';
+import { Readiness } from '../domain/readiness.js';
+import { TodoService } from '../domain/todo.service.js';
+import { createApp } from './http/app.js';
+import { TrustedProxies } from './http/trust-proxy.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { createMetrics, registerPoolMetrics, registerReadinessMetrics, type Metrics } from '../observability/metrics.js';
+import { RequestContext } from '../observability/request-context.js';
 
 /** How long a readiness ping may take before the database counts as down. */
 const READINESS_PING_TIMEOUT_MS = 1_000;
