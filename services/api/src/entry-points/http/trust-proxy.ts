@@ -69,6 +69,8 @@ export class TrustedProxies {
           }
         } catch (error) {
           next.set(hostname, new Set());
+          // Once per outage of the name, not every refresh.
+          if (this.resolved.has(hostname) && this.resolved.get(hostname)?.size === 0) return;
           this.logger.warn(`cannot resolve trusted proxy ${hostname}: trusting no address for it`, {
             'event.action': 'trust-proxy-unresolved',
             ...errorFields(error, { stack: false }),
