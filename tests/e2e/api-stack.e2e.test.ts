@@ -25,7 +25,7 @@ describe('the API container from deploy/compose/app.yaml', () => {
     expect(await inspect('api-1', '{{.State.Health.Status}}')).toBe('healthy');
     const ready = await fetch(`${api}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', schema: 'up' } });
   });
 
   it('stores and serves todos through its published port', async () => {
