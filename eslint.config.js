@@ -25,7 +25,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['**/*.test.ts', 'tests/**/*.ts', 'tests/**/*.mjs', 'services/*/src/test-support/**/*.ts'],
+    files: ['**/*.test.ts', 'tests/**/*.ts', 'tests/**/*.mjs', 'services/*/src/test-support/**/*.ts', 'packages/test-support/**/*.ts'],
     rules: {
       'no-console': 'off',
       // Asymmetric matchers (expect.any, expect.stringMatching) are typed `any` by design.

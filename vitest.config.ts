@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['services/*/src/**/*.test.ts', 'monitoring/**/*.test.ts', 'deploy/**/*.test.ts', 'loadtest/**/*.test.ts'],
+          include: ['services/*/src/**/*.test.ts', 'packages/*/**/*.test.ts', 'monitoring/**/*.test.ts', 'deploy/**/*.test.ts', 'loadtest/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
         },
       },
@@ -19,6 +19,8 @@ export default defineConfig({
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
+          // One PostgreSQL container for the run; each file creates its own database on it.
+          globalSetup: ['packages/test-support/src/postgres-global-setup.ts'],
           // Containers are the expensive part: run files one at a time on 2 cores.
           fileParallelism: false,
         },

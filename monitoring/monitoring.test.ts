@@ -18,7 +18,7 @@ import {
   ruleFiles,
   ruleTestsDir,
   rulesDir,
-} from './test-support/repo.js';
+} from '@observable-todo/test-support/repo';
 
 // Static checks on the monitoring configuration: conventions promtool and
 // amtool do not enforce. The tools themselves run in the integration tests.
@@ -36,6 +36,7 @@ describe('alerting rules', () => {
         'HighLatencyP95',
         'ApiNotReady',
         'DatabaseDown',
+        'DatabaseSchemaPending',
         'ApiErrorBudgetBurn',
         'HostHighCpu',
         'HostHighMemory',

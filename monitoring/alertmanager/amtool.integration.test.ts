@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
-import { ALERTMANAGER_IMAGE, monitoringDir } from '../test-support/repo.js';
+import { ALERTMANAGER_IMAGE, monitoringDir } from '@observable-todo/test-support/repo';
 
 // amtool and Alertmanager from the image the stack runs, on the repository's
 // files, copied to where compose mounts them.

@@ -11,7 +11,7 @@ import {
   ruleFiles,
   ruleTestsDir,
   expandGrafanaMacros,
-} from '../test-support/repo.js';
+} from '@observable-todo/test-support/repo';
 
 // promtool from the Prometheus image the stack runs, on the repository's files,
 // copied to where compose mounts them.

@@ -9,7 +9,7 @@
 // two-core machine it takes one core and the API the other.
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { pollUntil } from '../../services/api/src/test-support/poll.js';
+import { pollUntil } from '@observable-todo/test-support/poll';
 import { docker, mappedUrl, startStack, v8HeapLimitBytes } from '../e2e/support/compose-stack.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

@@ -1,7 +1,7 @@
 import { Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertingRules, dashboardExprs, dashboards, expandGrafanaMacros, ruleFiles } from '../../monitoring/test-support/repo.js';
-import { pollUntil } from '../../services/api/src/test-support/poll.js';
+import { alertingRules, dashboardExprs, dashboards, expandGrafanaMacros, ruleFiles } from '@observable-todo/test-support/repo';
+import { pollUntil } from '@observable-todo/test-support/poll';
 import { docker, mappedUrl, publishedUrl, startStack } from './support/compose-stack.js';
 import { E2E_TIMINGS, generateMonitoringConfigs, withoutTimings, type GeneratedConfigs } from './support/monitoring-configs.js';
 import { AlertmanagerClient, PrometheusClient } from './support/prometheus-client.js';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardExprs, dashboards, ruleFiles } from '../../monitoring/test-support/repo.js';
-import { pollUntil } from '../../services/api/src/test-support/poll.js';
+import { pollUntil } from '@observable-todo/test-support/poll';
+import { dashboardExprs, dashboards, ruleFiles } from '@observable-todo/test-support/repo';
 import { docker, mappedUrl, publishedUrl, startStack, v8HeapLimitBytes } from './support/compose-stack.js';
 
 /**
@@ -94,7 +94,7 @@ describe('the API container from deploy/compose/app.yaml', () => {
     expect(await inspect('api-1', '{{.State.Health.Status}}')).toBe('healthy');
     const ready = await fetch(`${api}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', schema: 'up' } });
   });
 
   it('stores and serves todos through its published port', async () => {

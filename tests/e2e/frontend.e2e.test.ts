@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../../services/api/src/test-support/poll.js';
+import { pollUntil } from '@observable-todo/test-support/poll';
 import { docker, mappedUrl, publishedUrl, REPO_ROOT, startStack } from './support/compose-stack.js';
 
 const artifacts = join(REPO_ROOT, 'artifacts');
@@ -361,6 +361,39 @@ describe('frontend through nginx', () => {
       await page.getByText('Please type a title first.').waitFor();
       expect(await input.getAttribute('aria-invalid')).toBe('true');
       await input.fill('');
+    });
+
+    describe('the title rule, shared with the API (packages/contract)', () => {
+      // An emoji is one character for the API and PostgreSQL but two UTF-16 units for
+      // `maxlength` and `String.length`: 150 of them must pass, 201 must not.
+      const emoji = '\u{1F600}';
+      const totalSaved = async () => (JSON.parse((await get(`${baseUrl}/api/todos?limit=1`)).body) as { total: number }).total;
+
+      it('accepts, saves and shows a title of 150 emoji', async () => {
+        const title = emoji.repeat(150);
+        const before = await totalSaved();
+        await add(title);
+        expect(await row(title).locator('.todo__title').textContent()).toBe(title);
+        expect(await totalSaved()).toBe(before + 1);
+        const saved = JSON.parse((await get(`${baseUrl}/api/todos?limit=100`)).body) as { items: { title: string }[] };
+        expect(saved.items.map((item) => item.title)).toContain(title);
+        // Leave the list as the other tests expect it.
+        await page.getByRole('button', { name: `Delete “${title}”` }).click();
+        await expect.poll(() => row(title).count()).toBe(0);
+      });
+
+      it('refuses a title of 201 emoji with the API\'s message, and saves nothing', async () => {
+        const before = await totalSaved();
+        const input = page.getByLabel('What needs doing?');
+        await input.fill(emoji.repeat(201));
+        // Nothing cut the text short (no maxlength): all 201 are in the field.
+        expect([...(await input.inputValue())]).toHaveLength(201);
+        await input.press('Enter');
+        await page.getByText('Title must be at most 200 characters (this one has 201).').waitFor();
+        expect(await input.getAttribute('aria-invalid')).toBe('true');
+        expect(await totalSaved()).toBe(before);
+        await input.fill('');
+      });
     });
 
     it('toggles a todo done and back', async () => {

@@ -1,6 +1,6 @@
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeImage, dashboards } from '../../monitoring/test-support/repo.js';
+import { composeImage, dashboards } from '@observable-todo/test-support/repo';
 import { docker, mappedUrl, startStack } from './support/compose-stack.js';
 import { imageAvailability } from './support/images.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../../services/api/src/test-support/poll.js';
+import { pollUntil } from '@observable-todo/test-support/poll';
 import { docker, mappedUrl, REPO_ROOT, startStack } from './support/compose-stack.js';
 import { generateMonitoringConfigs, withoutTimings, type GeneratedConfigs } from './support/monitoring-configs.js';
 import { PrometheusClient } from './support/prometheus-client.js';

@@ -36,7 +36,7 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
       // debug.yaml: the override an operator adds with -f for alert drills on the host.
       const needed = composeNeeds(repoRoot, ['compose.yaml', 'deploy/compose/debug.yaml', ...OVERRIDES]);
       // Sanity: the derivation sees the parts it must (a build context, a mounted directory, the overrides).
-      expect(needed).toEqual(expect.arrayContaining(['services/api/src/service.ts', 'monitoring/prometheus/prometheus.yml', 'package-lock.json', ...OVERRIDES]));
+      expect(needed).toEqual(expect.arrayContaining(['services/api/src/entry-points/service.ts', 'monitoring/prometheus/prometheus.yml', 'package-lock.json', ...OVERRIDES]));
       expect(files).toEqual(needed);
     });
 

@@ -1,5 +1,5 @@
 import { h, icon } from './dom.js';
-import { TITLE_MAX_LENGTH, type Todo } from './todos.js';
+import type { Todo } from './todos.js';
 
 export interface TodoItemActions {
   toggle(id: number, completed: boolean): void;
@@ -40,7 +40,6 @@ export class TodoItem {
       type: 'text',
       class: 'todo__edit-input',
       id: `${base}-edit`,
-      maxlength: String(TITLE_MAX_LENGTH),
       autocomplete: 'off',
       'aria-describedby': `${base}-edit-hint ${base}-edit-error`,
     });

@@ -66,7 +66,13 @@ describe('checkTitle', () => {
 
   it('rejects blank and too long titles with a message', () => {
     expect(checkTitle('   ')).toMatchObject({ ok: false });
-    expect(checkTitle('x'.repeat(201))).toMatchObject({ ok: false, message: expect.stringContaining('200') as unknown });
+    expect(checkTitle('x'.repeat(201))).toEqual({ ok: false, message: 'Title must be at most 200 characters (this one has 201).' });
+  });
+
+  it('counts emoji as one character each, as the API and PostgreSQL do', () => {
+    expect(checkTitle('😀'.repeat(150))).toEqual({ ok: true, title: '😀'.repeat(150) });
+    expect(checkTitle('😀'.repeat(200))).toMatchObject({ ok: true });
+    expect(checkTitle('😀'.repeat(201))).toEqual({ ok: false, message: 'Title must be at most 200 characters (this one has 201).' });
   });
 });
 

@@ -1,3 +1,5 @@
+import { normalizeTitle, TITLE_MAX_LENGTH, titleLength, titleProblem } from '@observable-todo/contract';
+
 export interface Todo {
   id: number;
   title: string;
@@ -9,7 +11,6 @@ export interface Todo {
 export const FILTERS = ['all', 'active', 'done'] as const;
 export type Filter = (typeof FILTERS)[number];
 
-export const TITLE_MAX_LENGTH = 200;
 
 /** The filter lives in the URL hash (#/active) so it survives a reload and needs no server routes. */
 export function filterFromHash(hash: string): Filter {
@@ -56,14 +57,18 @@ export function emptyMessage(filter: Filter, counts: Counts): string {
 
 export type TitleCheck = { ok: true; title: string } | { ok: false; message: string };
 
-/** Mirrors the API's rule (trimmed, 1–200 characters) so the user hears about it before a round trip. */
+/**
+ * The API's own rule from the shared contract (trimmed, 1–200 characters
+ * counted as code points, so an emoji is one), so the user hears about it
+ * before a round trip, in the words the API would use.
+ */
 export function checkTitle(raw: string): TitleCheck {
-  const title = raw.trim();
-  if (title.length === 0) return { ok: false, message: 'Please type a title first.' };
-  if (title.length > TITLE_MAX_LENGTH) {
-    return { ok: false, message: `A title can be at most ${TITLE_MAX_LENGTH} characters (this one has ${title.length}).` };
-  }
-  return { ok: true, title };
+  const title = normalizeTitle(raw);
+  const problem = titleProblem(title);
+  if (problem === undefined) return { ok: true, title };
+  if (titleLength(title) === 0) return { ok: false, message: 'Please type a title first.' };
+  const count = titleLength(title) > TITLE_MAX_LENGTH ? ` (this one has ${titleLength(title)})` : '';
+  return { ok: false, message: `Title ${problem}${count}.` };
 }
 
 /** Inserts or replaces by id, keeping the API's order (by id). */

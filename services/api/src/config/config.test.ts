@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { configDocs, loadConfig } from './config.js';
 
 const minimal = { DB_HOST: 'db', DB_PASSWORD: 'pw' };
 
@@ -66,6 +66,46 @@ describe('loadConfig', () => {
     expect(result.ok && result.config.corsOrigins).toEqual(['https://a.example', 'http://localhost:8080']);
     expect(result.ok && result.config.trustProxy).toEqual(['uniquelocal', '10.0.0.0/8']);
     expect(errorsOf({ ...minimal, CORS_ORIGINS: 'https://a.example/path' })[0]).toMatch(/^CORS_ORIGINS: /);
-    expect(errorsOf({ ...minimal, TRUST_PROXY: 'everyone' })[0]).toMatch(/^TRUST_PROXY: /);
+    for (const bad of ['every one', '10.0.0.0/33', 'fd00::/129', '10.0.0.1/', 'frontend,,,-bad-']) {
+      expect(errorsOf({ ...minimal, TRUST_PROXY: bad })).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true, false, a hop count/)]);
+    }
+  });
+
+  it('accepts hostnames in TRUST_PROXY next to IPs, CIDRs and keywords', () => {
+    const result = loadConfig({ ...minimal, TRUST_PROXY: 'frontend, 10.0.0.1, fd00::/8, loopback, edge.internal' });
+    expect(result.ok && result.config.trustProxy).toEqual(['frontend', '10.0.0.1', 'fd00::/8', 'loopback', 'edge.internal']);
+    const hops = loadConfig({ ...minimal, TRUST_PROXY: '2' });
+    expect(hops.ok && hops.config.trustProxy).toBe(2);
+  });
+
+  it('reports every bad variable in one pass, the cross-variable checks included', () => {
+    const errors = errorsOf({ PORT: 'x', TRUST_PROXY: 'a b', CORS_ORIGINS: 'ftp://x' });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: /),
+        expect.stringMatching(/^TRUST_PROXY: /),
+        expect.stringMatching(/^CORS_ORIGINS: /),
+        'DB_HOST: is required (not set)',
+        'DB_PASSWORD: is required (or set DB_PASSWORD_FILE) (not set)',
+      ]),
+    );
+    expect(errors).toHaveLength(5);
+  });
+});
+
+describe('the README configuration table', () => {
+  const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('### Configuration'));
+  const rows = section
+    .slice(0, section.indexOf('\n### ', 1) === -1 ? undefined : section.indexOf('\n### ', 1))
+    .split('\n')
+    .filter((line) => /^\| `[A-Z_]+` \|/.test(line))
+    .map((line) => {
+      const [name, fallback, ...meaning] = line.slice(2, -2).split(' | ');
+      return { name: name!.replace(/`/g, ''), default: fallback!, description: meaning.join(' | ') };
+    });
+
+  it('lists exactly the schema\'s variables, with their defaults and descriptions', () => {
+    expect(rows).toEqual(configDocs());
   });
 });

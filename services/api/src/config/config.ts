@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
- * Configuration is read from the environment once, at start-up, validated as a
- * whole, and passed down typed. Nothing else in the service reads process.env.
+ * Configuration is read from the environment once, at start-up, validated in
+ * one pass by one schema, and passed down typed. Nothing else in the service
+ * reads process.env. Each variable's `.describe()` text and default are its
+ * documentation: the README's configuration table is checked against them
+ * (config.test.ts; `npm run config:docs --workspace services/api` prints it).
  */
 
 const boolean = z
@@ -17,50 +21,128 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
-const list = z
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+/** Issues whose message already says everything; the value is not appended. */
+const NO_VALUE = { noValue: true } as const;
+
+export type TrustProxy = boolean | number | string[];
+
+/** Express's named subnets, trusted as a whole. */
+export const TRUST_PROXY_KEYWORDS = ['loopback', 'linklocal', 'uniquelocal'] as const;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** A hostname to resolve (not an IP, a CIDR or a keyword). */
+export function isProxyHostname(entry: string): boolean {
+  return !(TRUST_PROXY_KEYWORDS as readonly string[]).includes(entry) && isIP(entry) === 0 && !entry.includes('/') && HOSTNAME.test(entry);
+}
+
+function isTrustProxyEntry(entry: string): boolean {
+  if ((TRUST_PROXY_KEYWORDS as readonly string[]).includes(entry) || isIP(entry) !== 0) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  if (bits !== undefined && rest.length === 0 && address !== undefined && /^\d{1,3}$/.test(bits)) {
+    const family = isIP(address);
+    return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
+  }
+  return !/^\d+$/.test(entry) && HOSTNAME.test(entry);
+}
+
+const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.length === 0 || !entries.every(isTrustProxyEntry)) {
+    ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count or a list of IPs, CIDRs, loopback/linklocal/uniquelocal or hostnames' });
+    return z.NEVER;
+  }
+  return entries;
+});
+
+const corsOrigins = list.superRefine((origins, ctx) => {
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://example.com`, params: NO_VALUE });
+    }
+  }
+});
+
+const passwordFile = z
   .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
-
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: integer(1, 65535).default(8000),
-    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
-    SERVICE_NAME: z.string().min(1).default('todo-api'),
-
-    DB_HOST: z.string({ error: 'is required' }).min(1, 'is required'),
-    DB_PORT: integer(1, 65535).default(5432),
-    DB_NAME: z.string().min(1).default('todo'),
-    DB_USER: z.string().min(1).default('todo'),
-    DB_PASSWORD: z.string().min(1).optional(),
-    DB_PASSWORD_FILE: z.string().min(1).optional(),
-    DB_SSL: boolean.default(false),
-    // At least 2: migrations hold one connection for their lock and run on another.
-    DB_POOL_MAX: integer(2, 100).default(10),
-    DB_CONNECT_TIMEOUT_MS: integer(100, 60_000).default(2_000),
-    DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(5_000),
-    MIGRATE_ON_START: boolean.default(false),
-
-    CHAOS_ENDPOINTS: boolean.default(false),
-    CORS_ORIGINS: list.default([]),
-    TRUST_PROXY: z.string().default('false'),
-    RATE_LIMIT_MAX: integer(0, 1_000_000).default(600),
-    RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).default(60_000),
-
-    SHUTDOWN_DRAIN_DELAY_MS: integer(0, 60_000).default(0),
-    SHUTDOWN_TIMEOUT_MS: integer(0, 120_000).default(10_000),
+  .min(1)
+  .transform((path, ctx) => {
+    try {
+      const password = readFileSync(path, 'utf8').trim();
+      if (password === '') ctx.addIssue({ code: 'custom', message: `file is empty (${path})`, params: NO_VALUE });
+      return password;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      ctx.addIssue({ code: 'custom', message: `cannot read ${path} (${code})`, params: NO_VALUE });
+      return z.NEVER;
+    }
   });
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['production', 'development', 'test']).prefault('production').describe('`production`, `development` or `test`'),
+    HOST: z.string().min(1).prefault('0.0.0.0').describe('address to listen on'),
+    PORT: integer(1, 65535).prefault('8000').describe('port to listen on'),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).prefault('info').describe('`error`, `warn`, `info` or `debug`'),
+    SERVICE_NAME: z.string().min(1).prefault('todo-api').describe('`service.name` in logs'),
+
+    DB_HOST: z.string({ error: 'is required' }).min(1, 'is required').describe('PostgreSQL host'),
+    DB_PORT: integer(1, 65535).prefault('5432').describe('PostgreSQL port'),
+    DB_NAME: z.string().min(1).prefault('todo').describe('database name'),
+    DB_USER: z.string().min(1).prefault('todo').describe('database role'),
+    DB_PASSWORD: z.string().min(1).optional().describe("the role's password; set this or `DB_PASSWORD_FILE`"),
+    DB_PASSWORD_FILE: passwordFile.optional().describe('file holding the password (for Docker secrets); set this or `DB_PASSWORD`'),
+    DB_SSL: boolean.prefault('false').describe('TLS with certificate verification'),
+    // At least 2: migrations hold one connection for their lock and run on another.
+    DB_POOL_MAX: integer(2, 100).prefault('10').describe('pool size (at least 2: migrations hold one connection for their lock)'),
+    DB_CONNECT_TIMEOUT_MS: integer(100, 60_000).prefault('2000').describe('connection timeout: fail fast while the database is away'),
+    DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000).prefault('5000').describe('statement timeout'),
+    MIGRATE_ON_START: boolean
+      .prefault('false')
+      .describe(
+        'apply migrations at start-up (retried while PostgreSQL does not answer; readiness stays 503 with `"schema":"pending"` until done; any other failure exits 1)',
+      ),
+
+    CHAOS_ENDPOINTS: boolean.prefault('false').describe('the two drill endpoints (`true` in the compose stack)'),
+    CORS_ORIGINS: corsOrigins.prefault('').describe('comma-separated allow-list of origins; empty: no CORS'),
+    TRUST_PROXY: trustProxy
+      .prefault('false')
+      .describe(
+        'which peers may set the client address (`X-Forwarded-For`): `false`, a hop count, or a comma-separated list of IPs, CIDRs, `loopback`/`linklocal`/`uniquelocal` and hostnames (resolved at start and every 30 s; `frontend` in compose)',
+      ),
+    RATE_LIMIT_MAX: integer(0, 1_000_000).prefault('600').describe('requests per client per window; `0` switches the limit off'),
+    RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).prefault('60000').describe('rate limit window'),
+
+    SHUTDOWN_DRAIN_DELAY_MS: integer(0, 60_000).prefault('0').describe('after SIGTERM, how long readiness fails before the listener closes'),
+    SHUTDOWN_TIMEOUT_MS: integer(0, 120_000).prefault('10000').describe('how long in-flight requests get after that'),
+  })
+  // Across variables; `when` runs it even when another variable already failed, so every problem is reported at once.
+  .superRefine(
+    (env, ctx) => {
+      const given = (key: 'DB_PASSWORD' | 'DB_PASSWORD_FILE') => (env as Partial<typeof env>)[key] !== undefined;
+      if (!given('DB_PASSWORD') && !given('DB_PASSWORD_FILE')) {
+        ctx.addIssue({ code: 'custom', path: ['DB_PASSWORD'], message: 'is required (or set DB_PASSWORD_FILE)' });
+      } else if (given('DB_PASSWORD') && given('DB_PASSWORD_FILE')) {
+        ctx.addIssue({ code: 'custom', path: ['DB_PASSWORD_FILE'], message: 'conflicts with DB_PASSWORD, set only one', params: NO_VALUE });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 /** Values never echoed back in error messages. */
 const SECRET_KEYS = new Set(['DB_PASSWORD']);
-
-export type TrustProxy = boolean | number | string[];
 
 export interface DatabaseConfig {
   host: string;
@@ -91,49 +173,10 @@ export interface Config {
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
-function parseTrustProxy(raw: string): TrustProxy | undefined {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  const entries = raw.split(',').map((entry) => entry.trim());
-  const ok = entries.every((entry) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry));
-  return ok ? entries : undefined;
-}
-
 function readPackageVersion(): string {
   // src/config and dist/config both sit two levels below package.json.
   const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
   return (JSON.parse(raw) as { version: string }).version;
-}
-
-/** Checks that span several variables or touch the file system; run whether or not the schema passed. */
-function crossChecks(env: Record<string, string>): { errors: string[]; password?: string; trustProxy?: TrustProxy } {
-  const errors: string[] = [];
-  let password: string | undefined = env.DB_PASSWORD;
-  if (env.DB_PASSWORD === undefined && env.DB_PASSWORD_FILE === undefined) {
-    errors.push('DB_PASSWORD: is required (or set DB_PASSWORD_FILE) (not set)');
-  } else if (env.DB_PASSWORD !== undefined && env.DB_PASSWORD_FILE !== undefined) {
-    errors.push('DB_PASSWORD_FILE: conflicts with DB_PASSWORD, set only one');
-  } else if (env.DB_PASSWORD_FILE !== undefined) {
-    try {
-      password = readFileSync(env.DB_PASSWORD_FILE, 'utf8').trim();
-      if (password === '') errors.push(`DB_PASSWORD_FILE: file is empty (${env.DB_PASSWORD_FILE})`);
-    } catch (error) {
-      errors.push(`DB_PASSWORD_FILE: cannot read ${env.DB_PASSWORD_FILE} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  const trustProxy = parseTrustProxy(env.TRUST_PROXY ?? 'false');
-  if (trustProxy === undefined) {
-    errors.push(`TRUST_PROXY: must be true, false, a hop count or a list of subnets (got "${env.TRUST_PROXY}")`);
-  }
-  for (const origin of (env.CORS_ORIGINS ?? '').split(',').map((item) => item.trim()).filter(Boolean)) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) errors.push(`CORS_ORIGINS: "${origin}" is not an origin like https://example.com`);
-  }
-  return {
-    errors,
-    ...(password === undefined ? {} : { password }),
-    ...(trustProxy === undefined ? {} : { trustProxy }),
-  };
 }
 
 /** Parses and validates the environment. One message per bad value; secrets are never echoed. */
@@ -143,22 +186,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
   const parsed = envSchema.safeParse(present);
-  const errors: string[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const key = issue.path.join('.') || '(environment)';
-      const value = present[key];
-      const shown = value === undefined ? 'not set' : SECRET_KEYS.has(key) ? 'value hidden' : `got "${value}"`;
-      errors.push(`${key}: ${issue.message} (${shown})`);
-    }
-  }
-  const cross = crossChecks(present);
-  errors.push(...cross.errors);
-  if (!parsed.success || errors.length > 0 || cross.password === undefined || cross.trustProxy === undefined) {
-    return { ok: false, errors };
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => {
+        const key = issue.path.join('.') || '(environment)';
+        if (issue.code === 'custom' && (issue.params as { noValue?: boolean } | undefined)?.noValue === true) {
+          return `${key}: ${issue.message}`;
+        }
+        const value = present[key];
+        const shown = value === undefined ? 'not set' : SECRET_KEYS.has(key) ? 'value hidden' : `got "${value}"`;
+        return `${key}: ${issue.message} (${shown})`;
+      }),
+    };
   }
   const e = parsed.data;
-
+  // The refinement guarantees exactly one of the two.
+  const password = e.DB_PASSWORD ?? e.DB_PASSWORD_FILE ?? '';
   return {
     ok: true,
     config: {
@@ -172,7 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         port: e.DB_PORT,
         name: e.DB_NAME,
         user: e.DB_USER,
-        password: cross.password,
+        password,
         ssl: e.DB_SSL,
         poolMax: e.DB_POOL_MAX,
         connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
@@ -181,9 +225,34 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       migrateOnStart: e.MIGRATE_ON_START,
       chaosEndpoints: e.CHAOS_ENDPOINTS,
       corsOrigins: e.CORS_ORIGINS,
-      trustProxy: cross.trustProxy,
+      trustProxy: e.TRUST_PROXY,
       rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
       shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     },
   };
+}
+
+export interface VariableDoc {
+  name: string;
+  /** `8000`, or (required), (none), (empty). */
+  default: string;
+  description: string;
+}
+
+/** Each variable's documentation, read from the schema itself. */
+export function configDocs(): VariableDoc[] {
+  return Object.entries(envSchema.shape).map(([name, field]) => {
+    const def = (field as unknown as { _zod: { def: { type: string; defaultValue?: unknown } } })._zod.def;
+    let shown: string;
+    if (def.type === 'prefault') shown = def.defaultValue === '' ? '(empty)' : `\`${String(def.defaultValue)}\``;
+    else if (def.type === 'optional') shown = '(none)';
+    else shown = '(required)';
+    return { name, default: shown, description: field.description ?? '' };
+  });
+}
+
+/** The README's configuration table, one row per variable. */
+export function configTable(): string {
+  const rows = configDocs().map((doc) => `| \`${doc.name}\` | ${doc.default} | ${doc.description} |`);
+  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }

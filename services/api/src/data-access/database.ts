@@ -1,7 +1,6 @@
 import pg from 'pg';
-import { Sequelize } from 'sequelize';
+import { ConnectionError, Sequelize } from 'sequelize';
 import type { DatabaseConfig } from '../config/config.js';
-import type { PoolStats } from '../observability/metrics.js';
 
 export function createSequelize(config: DatabaseConfig, applicationName: string): Sequelize {
   return new Sequelize({
@@ -32,6 +31,14 @@ export function createSequelize(config: DatabaseConfig, applicationName: string)
   });
 }
 
+/** What the pool publishes as metrics (db_pool_*). */
+export interface PoolStats {
+  inUse: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 interface SequelizePool {
   size: number;
   available: number;
@@ -60,4 +67,26 @@ export async function pingDatabase(sequelize: Sequelize, timeoutMs: number): Pro
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** SQLSTATE classes that mean "the database is not there", not "the query is wrong". */
+const UNAVAILABLE_SQLSTATE = /^(08|57P|53)/;
+
+/**
+ * The trusted "database unavailable" classification: a connection failure,
+ * not a wrong query or missing rights. Follows `cause`, so an error wrapped by
+ * Umzug (MigrationError) is classified by what it wraps.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (current instanceof ConnectionError) return true;
+    const original = (current as { original?: { code?: unknown; message?: unknown } }).original;
+    if (typeof original?.code === 'string' && UNAVAILABLE_SQLSTATE.test(original.code)) return true;
+    // node-postgres reports a connection dropped mid-query without a SQLSTATE.
+    if (typeof original?.message === 'string' && /Connection terminated|ECONNRESET|ECONNREFUSED/.test(original.message)) {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startPostgres, type TestDatabase } from '../test-support/postgres.js';
+import { createTestDatabase, type TestDatabase } from '@observable-todo/test-support/postgres';
 import { startTestService, type TestService } from '../test-support/service.js';
 import { createMigrator, migrateUp } from './migrator.js';
 
@@ -13,13 +13,12 @@ let db: TestDatabase;
 let service: TestService;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await createTestDatabase();
   service = await startTestService(db.env, { migrate: false });
 });
 
 afterAll(async () => {
   await service?.close();
-  await db?.container.stop();
 });
 
 beforeEach(async () => {

@@ -1,20 +1,10 @@
-import { ConnectionError, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { ServiceUnavailableError } from '../domain/errors.js';
 import type { ListTodosQuery, Todo, UpdateTodoInput } from '../domain/todo.js';
 import type { TodoStore } from '../domain/todo.service.js';
 import type { Metrics } from '../observability/metrics.js';
+import { isDatabaseUnavailable } from './database.js';
 import type { TodoModel, TodoRecord } from './todo.model.js';
-
-/** SQLSTATE classes that mean "the database is not there", not "the query is wrong". */
-const UNAVAILABLE_SQLSTATE = /^(08|57P|53)/;
-
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof ConnectionError) return true;
-  const original = (error as { original?: { code?: unknown; message?: unknown } } | null)?.original;
-  if (typeof original?.code === 'string' && UNAVAILABLE_SQLSTATE.test(original.code)) return true;
-  // node-postgres reports a connection dropped mid-query without a SQLSTATE.
-  return typeof original?.message === 'string' && /Connection terminated|ECONNRESET|ECONNREFUSED/.test(original.message);
-}
 
 function toTodo(record: TodoRecord): Todo {
   return {

@@ -1,15 +1,23 @@
-import type { ReadinessSnapshot } from '../observability/metrics.js';
-
 export type DependencyState = 'up' | 'down';
+/** `pending` until this instance's migrations are applied; `up` when it does not migrate at start. */
+export type SchemaState = 'up' | 'pending';
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: { database: DependencyState };
+  checks: { database: DependencyState; schema: SchemaState };
+}
+
+/** What readiness publishes as metrics (app_ready, app_dependency_up{dependency}). */
+export interface ReadinessSnapshot {
+  ready: boolean;
+  dependencies: { database: boolean; schema: boolean };
 }
 
 /**
  * Whether this instance should receive traffic: the database answers, the
  * schema is migrated (when this instance migrates it) and no shutdown began.
+ * Database and schema are separate checks: a database that answers while
+ * migrations are pending is not an unreachable database.
  */
 export class Readiness {
   private shuttingDown = false;
@@ -40,12 +48,19 @@ export class Readiness {
     this.inFlight ??= this.pingDatabase().finally(() => {
       this.inFlight = undefined;
     });
-    const databaseUp = (await this.inFlight) && this.schemaReady;
-    return { ready: databaseUp && !this.shuttingDown, checks: { database: databaseUp ? 'up' : 'down' } };
+    const databaseUp = await this.inFlight;
+    const schemaReady = this.schemaReady;
+    return {
+      ready: databaseUp && schemaReady && !this.shuttingDown,
+      checks: { database: databaseUp ? 'up' : 'down', schema: schemaReady ? 'up' : 'pending' },
+    };
   }
 
   async snapshot(): Promise<ReadinessSnapshot> {
     const report = await this.check();
-    return { ready: report.ready, databaseUp: report.checks.database === 'up' };
+    return {
+      ready: report.ready,
+      dependencies: { database: report.checks.database === 'up', schema: report.checks.schema === 'up' },
+    };
   }
 }

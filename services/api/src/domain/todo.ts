@@ -1,3 +1,4 @@
+import { normalizeTitle, titleProblem } from '@observable-todo/contract';
 import { z } from 'zod';
 import { ValidationError, type ErrorDetail } from './errors.js';
 
@@ -9,19 +10,19 @@ export interface Todo {
   updatedAt: Date;
 }
 
-export const TITLE_MAX_LENGTH = 200;
 export const LIST_DEFAULT_LIMIT = 50;
 export const LIST_MAX_LIMIT = 100;
 /** Ids are PostgreSQL `integer`: anything above cannot exist and is malformed. */
 const MAX_ID = 2_147_483_647;
 
-// Length in characters (code points), as PostgreSQL's char_length counts them.
+// The shared rule (packages/contract): the UI checks the same one before sending.
 const title = z
   .string({ error: 'must be a string' })
-  .trim()
-  .refine((value) => value.length > 0, 'must not be empty')
-  .refine((value) => [...value].length <= TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`)
-  .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+  .transform(normalizeTitle)
+  .superRefine((value, ctx) => {
+    const problem = titleProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const completed = z.boolean({ error: 'must be true or false' });
 

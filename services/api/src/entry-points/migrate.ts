@@ -1,17 +1,12 @@
-import { loadConfig } from '../config/config.js';
 import { createSequelize } from '../data-access/database.js';
 import { createMigrator, migrateUp } from '../data-access/migrator.js';
 import { createLogger, errorFields } from '../observability/logger.js';
 import { RequestContext } from '../observability/request-context.js';
+import { loadConfigOrExit } from './load-config.js';
 
 /** `migrate` (up, default) or `migrate down` (reverts the last migration). */
 async function main(direction: string): Promise<void> {
-  const result = loadConfig(process.env);
-  if (!result.ok) {
-    process.stderr.write(`Invalid configuration:\n${result.errors.map((line) => `  - ${line}`).join('\n')}\n`);
-    process.exit(1);
-  }
-  const { config } = result;
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger({ level: config.logLevel, service: config.service, context: new RequestContext() });
   const sequelize = createSequelize(config.database, `${config.service.name}-migrate`);
   try {

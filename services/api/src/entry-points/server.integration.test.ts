@@ -1,23 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../test-support/poll.js';
-import { freePort } from '../test-support/ports.js';
-import { startPostgres, type TestDatabase } from '../test-support/postgres.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '@observable-todo/test-support/poll';
+import { freePort } from '@observable-todo/test-support/ports';
+import { createTestDatabase, type TestDatabase } from '@observable-todo/test-support/postgres';
 import { ServerProcess } from '../test-support/server-process.js';
 
 let db: TestDatabase;
 let server: ServerProcess | undefined;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await createTestDatabase();
 });
 
 afterEach(async () => {
   await server?.stop();
   server = undefined;
-});
-
-afterAll(async () => {
-  await db?.container.stop();
 });
 
 async function startServer(env: Record<string, string>): Promise<{ base: string; process: ServerProcess }> {
@@ -63,6 +60,52 @@ describe('start-up', () => {
     expect(created.status).toBe(201);
     const lines = server!.logLines();
     expect(lines.some((line) => typeof line.message === 'string' && line.message.startsWith('migrations done'))).toBe(true);
+  });
+});
+
+describe('MIGRATE_ON_START', () => {
+  it('keeps retrying while PostgreSQL does not answer, with one warn line per attempt and no stack', async () => {
+    const port = await freePort();
+    server = ServerProcess.start({ ...db.env, DB_PORT: String(await freePort()), PORT: String(port), HOST: '127.0.0.1', MIGRATE_ON_START: 'true' });
+    const retries = await pollUntil(
+      () => Promise.resolve(server!.logLines().filter((line) => String(line.message).startsWith('migrations not applied yet'))),
+      (lines) => lines.length >= 2,
+      { timeoutMs: 15_000, what: 'two migration retries' },
+    );
+    expect(retries[0]).toMatchObject({ 'log.level': 'warn', 'error.type': 'SequelizeConnectionRefusedError' });
+    expect(retries[0]).not.toHaveProperty('error.stack_trace');
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'not_ready', checks: { database: 'down', schema: 'pending' } });
+    expect(server.exitCode()).toBeNull();
+  });
+
+  it('exits 1 with one clear error line when a migration fails for another reason (permission denied)', async () => {
+    // A role that may connect but not create tables: the migration fails with SQLSTATE 42501, not a connectivity error.
+    const role = `no_create_${Date.now()}`;
+    await db.adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD 'no-create-pw'`);
+    // PostgreSQL 15+ grants no CREATE on schema public to other roles; say so explicitly anyway.
+    await db.adminQuery(`REVOKE CREATE ON SCHEMA public FROM PUBLIC, ${role}`);
+    server = ServerProcess.start({
+      ...db.env,
+      DB_USER: role,
+      DB_PASSWORD: 'no-create-pw',
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      MIGRATE_ON_START: 'true',
+    });
+    const exit = await Promise.race([
+      server.exit(),
+      sleep(20_000).then(() => ({ code: 'still running after 20 s', signal: null })),
+    ]);
+    expect(exit).toEqual({ code: 1, signal: null });
+    const errors = server.logLines().filter((line) => line['log.level'] === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      message: expect.stringMatching(/^migrations failed, not retrying: .*permission denied/),
+      'event.action': 'migration-failed',
+    });
+    expect(server.logLines().some((line) => String(line.message).startsWith('migrations not applied yet'))).toBe(false);
   });
 });
 

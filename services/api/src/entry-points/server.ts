@@ -1,28 +1,45 @@
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../config/config.js';
+import { isDatabaseUnavailable } from '../data-access/database.js';
 import { migrateUp } from '../data-access/migrator.js';
 import { errorFields } from '../observability/logger.js';
-import { createService, type Service } from '../service.js';
+import { loadConfigOrExit } from './load-config.js';
+import { createService, type Service } from './service.js';
 
 const MIGRATION_RETRY_MS = { first: 500, max: 10_000 };
 const IDLE_REAP_INTERVAL_MS = 100;
 
-/** With MIGRATE_ON_START the API still starts while PostgreSQL is down and migrates once it answers. */
-async function migrateWhenDatabaseAnswers(service: Service, stopped: () => boolean): Promise<void> {
+/**
+ * With MIGRATE_ON_START the API still starts while PostgreSQL is down and
+ * migrates once it answers. Only connectivity is worth waiting for: a
+ * migration that fails for another reason (SQL error, missing rights, a
+ * changed migration) fails the same way on every retry, so it is logged once
+ * and the process exits non-zero for the operator (and the orchestrator) to see.
+ */
+async function migrateWhenDatabaseAnswers(service: Service, stopped: () => boolean): Promise<'done' | 'stopped' | 'failed'> {
   let delay = MIGRATION_RETRY_MS.first;
   while (!stopped()) {
     try {
       const applied = await migrateUp(service.sequelize, service.logger);
       service.logger.info(`migrations done (${applied.length} applied)`, { 'labels.migrations': applied.join(',') });
       service.readiness.markSchemaReady();
-      return;
+      return 'done';
     } catch (error) {
-      service.logger.warn(`migrations not applied yet, retrying in ${delay} ms`, errorFields(error));
+      if (!isDatabaseUnavailable(error)) {
+        const message = error instanceof Error ? error.message : String(error);
+        service.logger.error(`migrations failed, not retrying: ${message}`, {
+          'event.action': 'migration-failed',
+          ...errorFields(error),
+        });
+        return 'failed';
+      }
+      // Expected while PostgreSQL starts: no stack, one line per attempt.
+      service.logger.warn(`migrations not applied yet, retrying in ${delay} ms`, errorFields(error, { stack: false }));
       await sleep(delay);
       delay = Math.min(delay * 2, MIGRATION_RETRY_MS.max);
     }
   }
+  return 'stopped';
 }
 
 /**
@@ -50,17 +67,13 @@ async function shutdown(service: Service, server: Server, signal: string): Promi
     logger.warn(`requests still running after ${config.shutdown.timeoutMs} ms, closing their connections`);
     server.closeAllConnections();
   }
+  service.trustedProxies.stop();
   await service.sequelize.close();
   logger.info('shutdown complete', { 'event.action': 'shutdown-complete' });
 }
 
-function main(): void {
-  const result = loadConfig(process.env);
-  if (!result.ok) {
-    process.stderr.write(`Invalid configuration:\n${result.errors.map((line) => `  - ${line}`).join('\n')}\n`);
-    process.exit(1);
-  }
-  const service = createService(result.config);
+async function main(): Promise<void> {
+  const service = createService(loadConfigOrExit(process.env));
   const { logger, config } = service;
 
   // Untrusted errors outside a request: log with the stack and crash; the orchestrator restarts us.
@@ -73,6 +86,8 @@ function main(): void {
     process.exit(1);
   });
 
+  // Hostnames in TRUST_PROXY are resolved before the first request is served.
+  await service.trustedProxies.start();
   const server = service.app.listen(config.port, config.host, () => {
     logger.info(`listening on ${config.host}:${config.port}`, {
       'event.action': 'listening',
@@ -89,9 +104,17 @@ function main(): void {
 
   let stopping = false;
   if (config.migrateOnStart) {
-    migrateWhenDatabaseAnswers(service, () => stopping).catch((error: unknown) => {
-      logger.error('migration loop failed', errorFields(error));
-    });
+    migrateWhenDatabaseAnswers(service, () => stopping).then(
+      async (outcome) => {
+        if (outcome !== 'failed') return;
+        await service.sequelize.close().catch(() => undefined);
+        process.exit(1);
+      },
+      (error: unknown) => {
+        logger.error('migration loop failed', errorFields(error));
+        process.exit(1);
+      },
+    );
   }
 
   const onSignal = (signal: NodeJS.Signals) => {
@@ -109,4 +132,4 @@ function main(): void {
   process.on('SIGINT', onSignal);
 }
 
-main();
+await main();

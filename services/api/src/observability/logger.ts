@@ -45,13 +45,17 @@ export function createLogger(options: LoggerOptions): Logger {
   });
 }
 
-/** ECS error fields from an error, without its enumerable properties (SQL, bind parameters). */
-export function errorFields(error: unknown): Record<string, string> {
+/**
+ * ECS error fields from an error, without its enumerable properties (SQL, bind parameters).
+ * `stack: false` for expected operational failures: the type and message say
+ * what happened, and a stack per request during an outage only floods the log.
+ */
+export function errorFields(error: unknown, options: { stack?: boolean } = {}): Record<string, string> {
   if (error instanceof Error) {
     return {
       'error.type': error.name === 'Error' ? error.constructor.name : error.name,
       'error.message': error.message,
-      'error.stack_trace': error.stack ?? '',
+      ...(options.stack === false ? {} : { 'error.stack_trace': error.stack ?? '' }),
     };
   }
   return { 'error.type': typeof error, 'error.message': String(error) };

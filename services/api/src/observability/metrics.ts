@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolStats } from '../data-access/database.js';
+import type { ReadinessSnapshot } from '../domain/readiness.js';
 
 /**
  * Latency buckets (seconds). 0.1, 0.25, 0.5 and 1 are the SLO thresholds, so
@@ -70,13 +72,6 @@ export function createMetrics(options: { version: string; registry?: Registry })
   };
 }
 
-export interface PoolStats {
-  inUse: number;
-  idle: number;
-  waiting: number;
-  max: number;
-}
-
 /** Pool gauges read at scrape time, so they are never stale. */
 export function registerPoolMetrics(registry: Registry, stats: () => PoolStats): void {
   new Gauge({
@@ -108,12 +103,7 @@ export function registerPoolMetrics(registry: Registry, stats: () => PoolStats):
   });
 }
 
-export interface ReadinessSnapshot {
-  ready: boolean;
-  databaseUp: boolean;
-}
-
-/** Readiness as metrics, checked at scrape time: ApiNotReady and DatabaseDown alert on these. */
+/** Readiness as metrics, checked at scrape time: ApiNotReady, DatabaseDown and DatabaseSchemaPending alert on these. */
 export function registerReadinessMetrics(registry: Registry, check: () => Promise<ReadinessSnapshot>): void {
   let latest: Promise<ReadinessSnapshot> | undefined;
   // Both gauges are collected in the same scrape: share one check between them.
@@ -133,11 +123,12 @@ export function registerReadinessMetrics(registry: Registry, check: () => Promis
   });
   new Gauge({
     name: 'app_dependency_up',
-    help: '1 when a dependency answers',
+    help: '1 when a dependency is usable: database (PostgreSQL answers), schema (migrations applied)',
     labelNames: ['dependency'],
     registers: [registry],
     async collect() {
-      this.set({ dependency: 'database' }, (await snapshot()).databaseUp ? 1 : 0);
+      const { dependencies } = await snapshot();
+      for (const [dependency, up] of Object.entries(dependencies)) this.set({ dependency }, up ? 1 : 0);
     },
   });
 }

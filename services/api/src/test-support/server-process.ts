@@ -31,6 +31,11 @@ export class ServerProcess {
     this.child.kill(signal);
   }
 
+  /** The exit code, or null while the process runs. */
+  exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
   exit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     return this.exited;
   }

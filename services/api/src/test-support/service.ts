@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
+import { sampleValue } from '@observable-todo/test-support/metrics';
 import { loadConfig, type Config } from '../config/config.js';
 import { migrateUp } from '../data-access/migrator.js';
-import { createService, type Service } from '../service.js';
+import { createService, type Service } from '../entry-points/service.js';
 
 /** Test defaults: quiet rate limiter, chaos on, every line logged. */
 export const TEST_ENV: Record<string, string> = {
@@ -45,21 +46,30 @@ export async function startTestService(env: Record<string, string>, options: { m
   const logs = new LogCapture();
   const service = createService(testConfig(env), { logStream: logs });
   if (options.migrate ?? true) await migrateUp(service.sequelize, service.logger);
-  return { ...service, logs, close: () => service.sequelize.close() };
+  await service.trustedProxies.start();
+  return {
+    ...service,
+    logs,
+    close: () => {
+      service.trustedProxies.stop();
+      return service.sequelize.close();
+    },
+  };
 }
 
-/** Reads one sample from the Prometheus exposition text. */
+/** One sample of the service's metrics; throws when the series does not exist (see sampleValue). */
 export async function metricValue(service: Service, series: string, labels: Record<string, string> = {}): Promise<number> {
-  const family = service.metrics.registry.getSingleMetric(series) ? series : series.replace(/_(count|sum|bucket)$/, '');
-  const metric = await service.metrics.registry.getSingleMetricAsString(family);
-  const name = series;
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of metric.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([^{\s]+)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    const have = (match[2] ?? '').split(',');
-    if (wanted.every((pair) => have.includes(pair))) return Number(match[3]);
+  return sampleValue(await service.metrics.registry.metrics(), series, labels);
+}
+
+/**
+ * A baseline for a counter or histogram the test is about to increase: a series
+ * not created yet is 0 here. Read the result with metricValue, which throws.
+ */
+export async function baselineValue(service: Service, series: string, labels: Record<string, string> = {}): Promise<number> {
+  try {
+    return await metricValue(service, series, labels);
+  } catch {
+    return 0;
   }
-  return 0;
 }

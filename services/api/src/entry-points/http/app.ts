@@ -12,13 +12,16 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { httpMetrics } from './middleware/http-metrics.js';
 import { rateLimitPerClient } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
+import { ROUTING_OPTIONS } from './router.js';
+import type { TrustedProxies } from './trust-proxy.js';
 import { chaosRoutes } from './routes/chaos.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { todoRoutes } from './routes/todos.routes.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 'chaosEndpoints' | 'corsOrigins' | 'trustProxy' | 'rateLimit'>;
+  config: Pick<Config, 'chaosEndpoints' | 'corsOrigins' | 'rateLimit'>;
+  trustedProxies: TrustedProxies;
   logger: Logger;
   metrics: Metrics;
   requestContext: RequestContext;
@@ -30,8 +33,11 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.config.trustProxy);
+  app.set('trust proxy', deps.trustedProxies.expressSetting());
   app.set('etag', false);
+  // Exact paths only: see router.ts. The app's own router (app.use) follows these settings.
+  app.set('case sensitive routing', ROUTING_OPTIONS.caseSensitive);
+  app.set('strict routing', ROUTING_OPTIONS.strict);
 
   app.use(requestId(deps.requestContext));
   app.use((_req, res, next) => {

@@ -2,15 +2,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../../test-support/poll.js';
-import { freePort } from '../../test-support/ports.js';
-import { startPostgres, type TestDatabase } from '../../test-support/postgres.js';
+import { pollUntil } from '@observable-todo/test-support/poll';
+import { freePort } from '@observable-todo/test-support/ports';
+import { startPostgres, type OwnPostgres } from '@observable-todo/test-support/postgres';
 import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
 
 const execFileAsync = promisify(execFile);
 const docker = (args: string[]) => execFileAsync('docker', args);
 
-let db: TestDatabase;
+// Its own container: this file stops and starts PostgreSQL.
+let db: OwnPostgres;
 let service: TestService;
 
 beforeAll(async () => {
@@ -35,7 +36,7 @@ describe('when PostgreSQL goes away and comes back', () => {
     await docker(['stop', '--time', '1', db.container.getId()]);
 
     const down = await pollUntil(readiness, (r) => r.status === 503, { timeoutMs: 15_000, what: 'readiness 503' });
-    expect(down.body).toEqual({ status: 'not_ready', checks: { database: 'down' } });
+    expect(down.body).toEqual({ status: 'not_ready', checks: { database: 'down', schema: 'up' } });
     await request(service.app).get('/health/live').expect(200, { status: 'ok' });
 
     const id = 'during-outage';
@@ -45,7 +46,8 @@ describe('when PostgreSQL goes away and comes back', () => {
     });
     await request(service.app).post('/api/todos').send({ title: 'rejected' }).expect(503);
     const [line] = service.logs.forRequest(id);
-    expect(line).toMatchObject({ 'log.level': 'error', 'http.response.status_code': 503, 'error.type': expect.any(String) });
+    expect(line).toMatchObject({ 'log.level': 'warn', 'http.response.status_code': 503, 'error.type': expect.any(String) });
+    expect(line).not.toHaveProperty('error.stack_trace');
     expect(JSON.stringify(line)).not.toContain('todo-test-password');
 
     const metrics = await request(service.app).get('/metrics').expect(200);
@@ -55,7 +57,7 @@ describe('when PostgreSQL goes away and comes back', () => {
 
     await docker(['start', db.container.getId()]);
     const up = await pollUntil(readiness, (r) => r.status === 200, { timeoutMs: 60_000, what: 'readiness 200 again' });
-    expect(up.body).toEqual({ status: 'ready', checks: { database: 'up' } });
+    expect(up.body).toEqual({ status: 'ready', checks: { database: 'up', schema: 'up' } });
     const after = await request(service.app).get('/api/todos').expect(200);
     expect(after.body).toMatchObject({ total: 1, items: [{ title: 'survives the outage' }] });
   });

@@ -1,22 +1,37 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestDatabase } from '../../test-support/postgres.js';
-import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
+import { freePort } from '@observable-todo/test-support/ports';
+import { createTestDatabase, type TestDatabase } from '@observable-todo/test-support/postgres';
+import { baselineValue, metricValue, startTestService, type TestService } from '../../test-support/service.js';
 
 let db: TestDatabase;
 let service: TestService;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await createTestDatabase();
   service = await startTestService({ ...db.env, CORS_ORIGINS: 'https://todo.example.com' });
 });
 
 afterAll(async () => {
   await service?.close();
-  await db?.container.stop();
 });
 
 const api = () => request(service.app);
+/** The fields of every access log line; error lines add error.* to these. */
+const BASE_LINE_FIELDS = [
+  '@timestamp',
+  'log.level',
+  'message',
+  'ecs.version',
+  'service.name',
+  'service.version',
+  'event.dataset',
+  'http.request.id',
+  'http.request.method',
+  'url.path',
+  'http.response.status_code',
+  'event.duration',
+];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('request ids', () => {
@@ -86,6 +101,9 @@ describe('access log: one ECS line per request', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/stack|at .*\.ts|Simulated/);
     const lines = service.logs.forRequest(id);
     expect(lines).toHaveLength(1);
+    expect(Object.keys(lines[0]!).sort()).toEqual(
+      [...BASE_LINE_FIELDS, 'error.type', 'error.message', 'error.stack_trace'].sort(),
+    );
     expect(lines[0]).toMatchObject({
       'log.level': 'error',
       'http.response.status_code': 500,
@@ -93,6 +111,30 @@ describe('access log: one ECS line per request', () => {
       'error.message': 'Simulated failure for an alert drill',
       'error.stack_trace': expect.stringContaining('chaos.routes'),
     });
+  });
+
+  it('logs a trusted 503 at warn with error.type and error.message and no stack trace', async () => {
+    // Nothing listens on this port: every query fails fast with a connection error, a trusted 503.
+    const unreachable = await startTestService({ ...db.env, DB_PORT: String(await freePort()) }, { migrate: false });
+    try {
+      const id = 'log-line-503';
+      await request(unreachable.app).get('/api/todos').set('X-Request-Id', id).expect(503);
+      const lines = unreachable.logs.forRequest(id);
+      expect(lines).toHaveLength(1);
+      const line = lines[0]!;
+      expect(Object.keys(line).sort()).toEqual(
+        [...BASE_LINE_FIELDS, 'error.type', 'error.message'].sort(),
+      );
+      expect(line).toMatchObject({
+        'log.level': 'warn',
+        message: 'GET /api/todos 503',
+        'http.response.status_code': 503,
+        'error.type': 'SequelizeConnectionRefusedError',
+        'error.message': expect.stringContaining('ECONNREFUSED'),
+      });
+    } finally {
+      await unreachable.close();
+    }
   });
 
   it('logs probes and scrapes at debug so they do not drown real traffic', async () => {
@@ -127,12 +169,13 @@ describe('metrics', () => {
     expect(response.text).toMatch(/^app_info\{version="\d+\.\d+\.\d+"\} 1$/m);
     expect(response.text).toMatch(/^app_ready 1$/m);
     expect(response.text).toMatch(/^app_dependency_up\{dependency="database"\} 1$/m);
+    expect(response.text).toMatch(/^app_dependency_up\{dependency="schema"\} 1$/m);
   });
 
   it('counts a request under its route template and status code, and observes its duration', async () => {
     const labels = { method: 'GET', route: '/api/todos/:id', status_code: '404' };
-    const before = await metricValue(service, 'http_requests_total', labels);
-    const beforeCount = await metricValue(service, 'http_request_duration_seconds_count', labels);
+    const before = await baselineValue(service, 'http_requests_total', labels);
+    const beforeCount = await baselineValue(service, 'http_request_duration_seconds_count', labels);
     await api().get('/api/todos/777').expect(404);
     await api().get('/api/todos/778').expect(404);
     expect(await metricValue(service, 'http_requests_total', labels)).toBe(before + 2);
@@ -147,13 +190,13 @@ describe('metrics', () => {
 
   it('labels errors raised before the handler (bad JSON, wrong type) with their route', async () => {
     const labels = { method: 'POST', route: '/api/todos', status_code: '400' };
-    const before = await metricValue(service, 'http_requests_total', labels);
+    const before = await baselineValue(service, 'http_requests_total', labels);
     await api().post('/api/todos').set('Content-Type', 'application/json').send('{').expect(400);
     expect(await metricValue(service, 'http_requests_total', labels)).toBe(before + 1);
   });
 
   it('puts every unknown path under one route label, so no request can grow cardinality', async () => {
-    const before = await metricValue(service, 'http_requests_total', { route: 'unmatched', status_code: '404' });
+    const before = await baselineValue(service, 'http_requests_total', { route: 'unmatched', status_code: '404' });
     for (let i = 0; i < 5; i++) await api().get(`/random/${i}/${Math.random()}`).expect(404);
     expect(await metricValue(service, 'http_requests_total', { route: 'unmatched', status_code: '404' })).toBe(before + 5);
     const text = await service.metrics.registry.getSingleMetricAsString('http_requests_total');
@@ -162,8 +205,8 @@ describe('metrics', () => {
 
   it('measures the simulated latency and the 500 of the chaos endpoints', async () => {
     const slow = { method: 'GET', route: '/api/simulate-latency', status_code: '200' };
-    const beforeSlow = await metricValue(service, 'http_request_duration_seconds_bucket', { ...slow, le: '0.25' });
-    const beforeSlowCount = await metricValue(service, 'http_request_duration_seconds_count', slow);
+    const beforeSlow = await baselineValue(service, 'http_request_duration_seconds_bucket', { ...slow, le: '0.25' });
+    const beforeSlowCount = await baselineValue(service, 'http_request_duration_seconds_count', slow);
     const response = await api().get('/api/simulate-latency?ms=300').expect(200);
     expect(response.body).toEqual({ delayedMs: 300 });
     expect(await metricValue(service, 'http_request_duration_seconds_count', slow)).toBe(beforeSlowCount + 1);
@@ -171,13 +214,13 @@ describe('metrics', () => {
     expect(await metricValue(service, 'http_request_duration_seconds_bucket', { ...slow, le: '0.25' })).toBe(beforeSlow);
 
     const failed = { method: 'GET', route: '/api/simulate-error', status_code: '500' };
-    const beforeFailed = await metricValue(service, 'http_requests_total', failed);
+    const beforeFailed = await baselineValue(service, 'http_requests_total', failed);
     await api().get('/api/simulate-error').expect(500);
     expect(await metricValue(service, 'http_requests_total', failed)).toBe(beforeFailed + 1);
   });
 
   it('times repository operations by outcome', async () => {
-    const before = await metricValue(service, 'db_query_duration_seconds_count', { operation: 'list', outcome: 'ok' });
+    const before = await baselineValue(service, 'db_query_duration_seconds_count', { operation: 'list', outcome: 'ok' });
     await api().get('/api/todos').expect(200);
     expect(await metricValue(service, 'db_query_duration_seconds_count', { operation: 'list', outcome: 'ok' })).toBe(before + 1);
   });
@@ -197,6 +240,37 @@ describe('chaos endpoints', () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+describe('routing is exact about case, encoding and slashes', () => {
+  // The edge blocks the drill endpoints by path; any other spelling must not reach a handler either.
+  it.each([
+    '/api/SIMULATE-ERROR',
+    '/api/Simulate-Error',
+    '/api/simulate-ERROR',
+    '/API/simulate-error',
+    '/api/SIMULATE-latency?ms=1',
+    '/api/simulate%2Derror',
+    '/api/%73imulate-error',
+    '/api/simulate-error/',
+    '/api/simulate-latency/?ms=1',
+    '//api/simulate-error',
+    '/api//simulate-error',
+    '/api/Todos',
+    '/API/todos',
+    '/api/todos/',
+    '/api/TODOS/1',
+    '//api/todos',
+    '/Health/Ready',
+    '/health/ready/',
+    '/METRICS',
+    '/metrics/',
+  ])('GET %s answers 404 NOT_FOUND counted as route="unmatched"', async (path) => {
+    const before = await baselineValue(service, 'http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' });
+    const response = await api().get(path).expect(404);
+    expect(response.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(await metricValue(service, 'http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(before + 1);
   });
 });
 
@@ -232,12 +306,57 @@ describe('HTTP hardening', () => {
   });
 });
 
+describe('TRUST_PROXY: only the trusted hop may name the client', () => {
+  // RATE_LIMIT_MAX=2: the third request with the same rate-limit key is refused.
+  async function keysFollowForwardedFor(trustProxy: string): Promise<boolean> {
+    const limited = await startTestService({ ...db.env, RATE_LIMIT_MAX: '2', TRUST_PROXY: trustProxy }, { migrate: false });
+    try {
+      const as = (client: string) => request(limited.app).get('/api/nothing-here').set('X-Forwarded-For', client);
+      await as('203.0.113.1').expect(404);
+      await as('203.0.113.1').expect(404);
+      await as('203.0.113.1').expect(429);
+      // Another claimed client: its own key if the header is believed, the same (exhausted) key if not.
+      const other = await as('203.0.113.2');
+      return other.status !== 429;
+    } finally {
+      await limited.close();
+    }
+  }
+
+  it('a peer that is not the trusted proxy cannot pick its rate-limit key with X-Forwarded-For', async () => {
+    // The test's requests come from 127.0.0.1, which none of these names.
+    expect(await keysFollowForwardedFor('false')).toBe(false);
+    expect(await keysFollowForwardedFor('10.9.9.9')).toBe(false);
+    expect(await keysFollowForwardedFor('no-such-proxy.invalid')).toBe(false);
+  });
+
+  it('the trusted hop, named by hostname, passes the client address on', async () => {
+    expect(await keysFollowForwardedFor('localhost')).toBe(true);
+  });
+});
+
 describe('health', () => {
   it('GET /health/live → 200 {"status":"ok"}', async () => {
     await api().get('/health/live').expect(200, { status: 'ok' });
   });
 
   it.each(['/health/ready', '/health'])('GET %s → 200 ready with the database up', async (path) => {
-    await api().get(path).expect(200, { status: 'ready', checks: { database: 'up' } });
+    await api().get(path).expect(200, { status: 'ready', checks: { database: 'up', schema: 'up' } });
+  });
+
+  it('reports pending migrations as the schema check, not as a dead database', async () => {
+    // Waits for migrations it has not run: PostgreSQL answers, the schema is pending.
+    const pending = await startTestService({ ...db.env, MIGRATE_ON_START: 'true' }, { migrate: false });
+    try {
+      await request(pending.app).get('/health/ready').expect(503, { status: 'not_ready', checks: { database: 'up', schema: 'pending' } });
+      expect(await metricValue(pending, 'app_dependency_up', { dependency: 'database' })).toBe(1);
+      expect(await metricValue(pending, 'app_dependency_up', { dependency: 'schema' })).toBe(0);
+      expect(await metricValue(pending, 'app_ready')).toBe(0);
+      pending.readiness.markSchemaReady();
+      await request(pending.app).get('/health/ready').expect(200, { status: 'ready', checks: { database: 'up', schema: 'up' } });
+      expect(await metricValue(pending, 'app_dependency_up', { dependency: 'schema' })).toBe(1);
+    } finally {
+      await pending.close();
+    }
   });
 });

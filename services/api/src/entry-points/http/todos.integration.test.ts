@@ -1,19 +1,18 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startPostgres, type TestDatabase } from '../../test-support/postgres.js';
-import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
+import { createTestDatabase, type TestDatabase } from '@observable-todo/test-support/postgres';
+import { baselineValue, metricValue, startTestService, type TestService } from '../../test-support/service.js';
 
 let db: TestDatabase;
 let service: TestService;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await createTestDatabase();
   service = await startTestService(db.env);
 });
 
 afterAll(async () => {
   await service?.close();
-  await db?.container.stop();
 });
 
 beforeEach(async () => {
@@ -224,7 +223,7 @@ describe('completion counting', () => {
 
   it('counts one completion when two requests complete the same todo at once', async () => {
     const todo = await createTodo('race');
-    const before = await metricValue(service, 'todo_tasks_completed_total');
+    const before = await baselineValue(service, 'todo_tasks_completed_total');
     await Promise.all(
       Array.from({ length: 5 }, () => api().patch(`/api/todos/${todo.id}`).send({ completed: true }).expect(200)),
     );

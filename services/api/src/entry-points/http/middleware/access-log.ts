@@ -15,8 +15,11 @@ export function accessLog(logger: Logger): RequestHandler {
     onResponseDone(res, () => {
       const status = res.statusCode;
       const path = req.originalUrl.split('?', 1)[0] ?? '/';
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : PROBE_PATHS.has(path) ? 'debug' : 'info';
       const error: unknown = res.locals.error;
+      // Trusted 5xx (503 while PostgreSQL is away) are expected: warn, no stack. Bugs keep error and their stack.
+      const trusted = res.locals.errorTrusted === true;
+      const level =
+        status >= 500 && !trusted ? 'error' : status >= 400 ? 'warn' : PROBE_PATHS.has(path) ? 'debug' : 'info';
       logger.log(level, `${req.method} ${path} ${status}`, {
         'http.request.id': res.locals.requestId as string,
         'http.request.method': req.method,
@@ -25,7 +28,7 @@ export function accessLog(logger: Logger): RequestHandler {
         // ECS event.duration is in nanoseconds.
         'event.duration': Number(process.hrtime.bigint() - startedAt),
         ...(res.writableFinished ? {} : { 'event.outcome': 'unknown', 'labels.aborted': 'true' }),
-        ...(status >= 500 && error !== undefined ? errorFields(error) : {}),
+        ...(status >= 500 && error !== undefined ? errorFields(error, { stack: !trusted }) : {}),
       });
     });
     next();

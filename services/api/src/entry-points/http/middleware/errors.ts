@@ -1,16 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import {
-  AppError,
-  MalformedJsonError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  type ErrorCode,
-  type ErrorDetail,
-} from '../../../domain/errors.js';
+import { AppError, NotFoundError, type DomainErrorCode, type ErrorDetail } from '../../../domain/errors.js';
+import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError, type HttpErrorCode } from '../http-errors.js';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; requestId: string; details?: ErrorDetail[] };
+  error: { code: DomainErrorCode | HttpErrorCode | 'INTERNAL'; message: string; requestId: string; details?: ErrorDetail[] };
 }
 
 /** body-parser's errors carry a `type`; translate the ones a client caused. */
@@ -57,9 +50,13 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, nex
     res.status(500);
     body = { error: { code: 'INTERNAL', message: 'Internal server error', requestId } };
   } else {
-    if (trusted.status >= 500) res.locals.error = trusted.cause ?? trusted;
+    if (trusted.status >= 500) {
+      // An expected operational failure (the database is away): logged without a stack.
+      res.locals.error = trusted.cause ?? trusted;
+      res.locals.errorTrusted = true;
+    }
     res.status(trusted.status).set(trusted.headers);
-    body = { error: { code: trusted.code, message: trusted.message, requestId } };
+    body = { error: { code: trusted.code as DomainErrorCode | HttpErrorCode, message: trusted.message, requestId } };
     if (trusted.details !== undefined) body.error.details = trusted.details;
   }
   res.json(body);

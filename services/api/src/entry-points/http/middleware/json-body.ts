@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { UnsupportedMediaTypeError } from '../../../domain/errors.js';
+import { UnsupportedMediaTypeError } from '../http-errors.js';
 
 export const JSON_BODY_LIMIT = '16kb';
 const JSON_TYPES = ['application/json', 'application/*+json'];

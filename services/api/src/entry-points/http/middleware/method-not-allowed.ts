@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { MethodNotAllowedError } from '../../../domain/errors.js';
+import { MethodNotAllowedError } from '../http-errors.js';
 
 /** Ends a route chain: OPTIONS gets the Allow list, any other method a 405. */
 export function allowOnly(...methods: string[]): RequestHandler {

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { RateLimitedError } from '../../../domain/errors.js';
+import { RateLimitedError } from '../http-errors.js';
 
 /** Fixed-window limit per client address; `max` 0 switches it off. */
 export function rateLimitPerClient(options: { max: number; windowMs: number }): RequestHandler {
@@ -10,6 +10,9 @@ export function rateLimitPerClient(options: { max: number; windowMs: number }): 
     limit: options.max,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    // With TRUST_PROXY=false an X-Forwarded-For header is ignored on purpose (a
+    // client may send one); the library would print a warning to stderr for it.
+    validate: { xForwardedForHeader: false },
     handler: (req, _res, next) => {
       const resetTime = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = resetTime === undefined ? options.windowMs / 1000 : (resetTime.getTime() - Date.now()) / 1000;

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Router } from 'express';
+import type { Router } from 'express';
 import { ValidationError } from '../../../domain/errors.js';
 import { allowOnly } from '../middleware/method-not-allowed.js';
+import { exactRouter } from '../router.js';
 
 export const MAX_SIMULATED_LATENCY_MS = 10_000;
 
@@ -22,7 +23,7 @@ function parseDelay(raw: unknown): number {
 
 /** Drill endpoints: a 500 and a slow response on demand, to exercise alerts. */
 export function chaosRoutes(): Router {
-  const router = Router();
+  const router = exactRouter();
   router
     .route('/api/simulate-error')
     .get(() => {

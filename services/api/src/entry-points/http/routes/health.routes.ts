@@ -1,9 +1,10 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { Readiness } from '../../../domain/readiness.js';
 import { allowOnly } from '../middleware/method-not-allowed.js';
+import { exactRouter } from '../router.js';
 
 export function healthRoutes(readiness: Readiness): Router {
-  const router = Router();
+  const router = exactRouter();
 
   router
     .route('/health/live')

@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { allowOnly } from '../middleware/method-not-allowed.js';
+import { exactRouter } from '../router.js';
 
 export function metricsRoutes(registry: Registry): Router {
-  const router = Router();
+  const router = exactRouter();
   router
     .route('/metrics')
     .get(async (_req, res) => {

@@ -1,12 +1,13 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { TodoService } from '../../../domain/todo.service.js';
 import { jsonBody } from '../middleware/json-body.js';
 import { allowOnly } from '../middleware/method-not-allowed.js';
+import { exactRouter } from '../router.js';
 
 export const TODOS_PATH = '/api/todos';
 
 export function todoRoutes(todos: TodoService): Router {
-  const router = Router();
+  const router = exactRouter();
 
   router
     .route(TODOS_PATH)

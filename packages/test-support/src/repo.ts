@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 /** Repository root, whatever directory the tests run from. */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const monitoringDir = path.join(repoRoot, 'monitoring');
 export const rulesDir = path.join(monitoringDir, 'prometheus/rules');
 export const ruleTestsDir = path.join(rulesDir, 'tests');

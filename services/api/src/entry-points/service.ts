@@ -1,16 +1,17 @@
 import type { Writable } from 'node:stream';
 import type { Express } from 'express';
 import type { Sequelize } from 'sequelize';
-import type { Config } from './config/config.js';
-import { createSequelize, pingDatabase, poolStats } from './data-access/database.js';
-import { defineTodoModel } from './data-access/todo.model.js';
-import { TodoRepository } from './data-access/todo.repository.js';
-import { Readiness } from './domain/readiness.js';
-import { TodoService } from './domain/todo.service.js';
-import { createApp } from './entry-points/http/app.js';
-import { createLogger, type Logger } from './observability/logger.js';
-import { createMetrics, registerPoolMetrics, registerReadinessMetrics, type Metrics } from './observability/metrics.js';
-import { RequestContext } from './observability/request-context.js';
+import type { Config } from '../config/config.js';
+import { createSequelize, pingDatabase, poolStats } from '../data-access/database.js';
+import { defineTodoModel } from '../data-access/todo.model.js';
+import { TodoRepository } from '../data-access/todo.repository.js';
+import { Readiness } from '../domain/readiness.js';
+import { TodoService } from '../domain/todo.service.js';
+import { createApp } from './http/app.js';
+import { TrustedProxies } from './http/trust-proxy.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { createMetrics, registerPoolMetrics, registerReadinessMetrics, type Metrics } from '../observability/metrics.js';
+import { RequestContext } from '../observability/request-context.js';
 
 /** How long a readiness ping may take before the database counts as down. */
 const READINESS_PING_TIMEOUT_MS = 1_000;
@@ -22,6 +23,7 @@ export interface Service {
   metrics: Metrics;
   readiness: Readiness;
   sequelize: Sequelize;
+  trustedProxies: TrustedProxies;
 }
 
 /** Composition root: builds every part from the parsed config. Opens no connection yet. */
@@ -47,6 +49,7 @@ export function createService(config: Config, options: { logStream?: Writable } 
     completed: () => metrics.todosCompleted.inc(),
     deleted: () => metrics.todosDeleted.inc(),
   });
-  const app = createApp({ config, logger, metrics, requestContext, readiness, todos });
-  return { app, config, logger, metrics, readiness, sequelize };
+  const trustedProxies = new TrustedProxies(config.trustProxy, logger);
+  const app = createApp({ config, logger, metrics, requestContext, readiness, todos, trustedProxies });
+  return { app, config, logger, metrics, readiness, sequelize, trustedProxies };
 }

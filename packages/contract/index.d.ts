@@ -1,0 +1,8 @@
+export declare const TITLE_MIN_LENGTH: 1;
+export declare const TITLE_MAX_LENGTH: 200;
+/** Characters as PostgreSQL's char_length counts them: code points, not UTF-16 units. */
+export declare function titleLength(title: string): number;
+/** What is stored: the title without surrounding whitespace. */
+export declare function normalizeTitle(raw: string): string;
+/** The API's message for what is wrong with a normalised title, or undefined when it is valid. */
+export declare function titleProblem(title: string): string | undefined;
