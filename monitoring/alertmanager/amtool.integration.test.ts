@@ -29,7 +29,7 @@ describe('amtool', () => {
     const result = await amtool('check-config', CONFIG);
     expect(result.output).toContain('SUCCESS');
     expect(result.output).toContain('- 3 receivers');
-    expect(result.output).toContain('- 4 inhibit rules');
+    expect(result.output).toContain('- 5 inhibit rules');
     expect(result.output).toContain('- 1 templates');
     expect(result.exitCode).toBe(0);
   });
@@ -229,5 +229,34 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
         'EdgeDown/critical': 'active',
         'EdgeErrors/critical': 'suppressed', // EdgeDown: nginx is gone altogether
       });
+  });
+
+  it('pages a stuck migration once: DatabaseSchemaPending silences ApiNotReady of the same service, not of another', async () => {
+    const base = `http://${unconfigured.getHost()}:${unconfigured.getMappedPort(9093)}/api/v2/alerts`;
+    // Services of their own: the previous test's ApiDown (todo-api) would silence ApiNotReady by itself.
+    const alert = (labels: Record<string, string>) => ({ labels: { severity: 'critical', ...labels }, annotations: {}, startsAt: new Date().toISOString() });
+    const posted = await fetch(base, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        alert({ alertname: 'DatabaseSchemaPending', service: 'schema-test' }),
+        alert({ alertname: 'ApiNotReady', service: 'schema-test' }),
+        alert({ alertname: 'ApiNotReady', service: 'schema-control' }),
+      ]),
+    });
+    expect(posted.status).toBe(200);
+    const state = async () => {
+      const alerts = (await (await fetch(base)).json()) as ApiAlert[];
+      return Object.fromEntries(
+        alerts
+          .filter((a) => a.labels.service?.startsWith('schema-'))
+          .map((a) => [`${a.labels.alertname}/${a.labels.service}`, a.status.state] as const),
+      );
+    };
+    await expect.poll(state, { timeout: 15_000, interval: 500 }).toEqual({
+      'DatabaseSchemaPending/schema-test': 'active',
+      'ApiNotReady/schema-test': 'suppressed', // the schema is the cause, and its alert names it
+      'ApiNotReady/schema-control': 'active',
+    });
   });
 });
