@@ -9,6 +9,7 @@
 #     on logs-todo*, nothing else
 #   - role + user todo_log_monitor (exporter, probes): cluster monitor, and
 #     read_failure_store on logs-todo*
+#   - role + user todo_log_reader (Grafana): read on logs-todo*
 #   - ILM policy logs-todo-retention: delete LOG_RETENTION_DAYS days after rollover
 #   - component template logs@custom: that policy and our field types
 #
@@ -30,7 +31,7 @@ CREDENTIALS_HINT="the elastic password in $SECRETS_DIR/elastic_password; Elastic
 case $RETENTION_DAYS in
   '' | *[!0-9]* | 0*) fail "LOG_RETENTION_DAYS must be a whole number of days from 1, got '$RETENTION_DAYS'" ;;
 esac
-for file in writer-role.json monitor-role.json ilm-policy.json logs-custom.json; do
+for file in writer-role.json monitor-role.json reader-role.json ilm-policy.json logs-custom.json; do
   [ -r "$CONFIG_DIR/$file" ] || fail "$CONFIG_DIR/$file is missing"
 done
 
@@ -39,6 +40,7 @@ use_credentials elastic "$(read_secret elastic_password)"
 kibana_system_password=$(read_secret kibana_system_password)
 writer_password=$(read_secret es_writer_password)
 monitor_password=$(read_secret es_monitor_password)
+reader_password=$(read_secret es_reader_password)
 
 log "waiting for $BASE_URL (up to ${WAIT_SECONDS}s)"
 wait_until_ready '/_cluster/health?wait_for_status=yellow&timeout=5s'
@@ -64,6 +66,11 @@ request PUT /_security/role/todo_log_monitor "$CONFIG_DIR/monitor-role.json"
 user_body "$monitor_password" todo_log_monitor "Prometheus exporter and probes"
 request PUT /_security/user/todo_log_monitor "$WORK/user.json"
 log "role and user todo_log_monitor in place"
+
+request PUT /_security/role/todo_log_reader "$CONFIG_DIR/reader-role.json"
+user_body "$reader_password" todo_log_reader "Grafana log reader"
+request PUT /_security/user/todo_log_reader "$WORK/user.json"
+log "role and user todo_log_reader in place"
 
 sed "s/__RETENTION_DAYS__/$RETENTION_DAYS/g" "$CONFIG_DIR/ilm-policy.json" >"$WORK/ilm-policy.json"
 request PUT /_ilm/policy/logs-todo-retention "$WORK/ilm-policy.json"

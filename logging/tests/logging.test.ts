@@ -239,6 +239,7 @@ describe('compose: the logging services', () => {
       readRepoFile('logging/kibana/entrypoint.sh'),
       readRepoFile('logging/blackbox/blackbox.yml'),
       readRepoFile('logging/fluent-bit/fluent-bit.yaml'),
+      readRepoFile('monitoring/grafana/provisioning/datasources/datasources.yml'),
     ].join('\n');
     const read = new Set([
       ...[...texts.matchAll(/\/run\/app-secrets\/([\w.-]+)/g)].map((m) => m[1]),
@@ -249,6 +250,7 @@ describe('compose: the logging services', () => {
       'elastic_password',
       'es-exporter.yml',
       'es_monitor_password',
+      'es_reader_password',
       'es_writer_password',
       'fluent-bit-secrets.yaml',
       'kibana_encryption_keys',
@@ -299,5 +301,49 @@ describe('Elasticsearch and Kibana setup files', () => {
       // Every field a query names is one we map.
       for (const field of query.match(/[\w.@]+(?=\s*(?::|>=|<=|>|<))/g) ?? []) expect(mappings.has(field), field).toBe(true);
     }
+  });
+});
+
+describe('from Grafana and Slack to the logs', () => {
+  interface DataSource {
+    uid: string;
+    type: string;
+    url: string;
+    basicAuthUser?: string;
+    jsonData?: Props;
+    secureJsonData?: Record<string, string>;
+  }
+  const dataSources = readRepoYaml<{ datasources: DataSource[] }>('monitoring/grafana/provisioning/datasources/datasources.yml').datasources;
+
+  it('Grafana reads the log data streams as the read-only user, its password from a file', () => {
+    const elasticsearch = dataSources.find((d) => d.type === 'elasticsearch')!;
+    expect(elasticsearch).toMatchObject({ uid: 'elasticsearch-logs', url: 'http://elasticsearch:9200', basicAuthUser: 'todo_log_reader' });
+    expect(elasticsearch.jsonData).toMatchObject({ index: 'logs-todo*', timeField: '@timestamp', logLevelField: 'log.level', logMessageField: 'message' });
+    expect(elasticsearch.secureJsonData).toEqual({ basicAuthPassword: '$__file{/run/app-secrets/es_reader_password}' });
+    const reader = readRepoJson<{ cluster: string[]; indices: { names: string[]; privileges: string[] }[] }>('logging/elasticsearch/reader-role.json');
+    expect(reader.indices).toEqual([{ names: ['logs-todo*'], privileges: ['read', 'view_index_metadata'] }]);
+  });
+
+  it('the API dashboard ends with a logs panel on that data source, querying only mapped fields', () => {
+    const dashboard = readRepoJson<{ panels: { type: string; gridPos: { y: number; h: number }; datasource: { uid: string }; targets: { query: string }[] }[] }>(
+      'monitoring/grafana/dashboards/api-overview.json',
+    );
+    const last = dashboard.panels.at(-1)!;
+    expect(last.type).toBe('logs');
+    expect(last.datasource.uid).toBe('elasticsearch-logs');
+    expect(Math.max(...dashboard.panels.map((p) => p.gridPos.y))).toBe(last.gridPos.y);
+    const mappings = installedMappings();
+    for (const field of last.targets[0]!.query.match(/[\w.@]+(?=:)/g) ?? []) expect(mappings.has(field), field).toBe(true);
+  });
+
+  it('the Slack message links to Kibana Discover on the logs-todo data view, with `|` escaped for Slack', () => {
+    const template = readRepoFile('monitoring/alertmanager/templates/slack.tmpl');
+    const url = /define "slack\.todo\.kibanaurl" -\}\}([\s\S]*?)\{\{- end \}\}/.exec(template)![1]!;
+    expect(url).toContain('http://localhost:5601/app/discover#/');
+    expect(url).toContain('dataViewId:logs-todo');
+    expect(url).toContain("query:'service.name:%22{{ . | urlquery }}%22");
+    // Outside template actions, no character Slack or a URL parser would cut at.
+    expect(url.replace(/\{\{[\s\S]*?\}\}/g, '')).not.toMatch(/[|+ ">]/);
+    expect(template).toContain('<{{ template "slack.todo.kibanaurl" . }}|:mag: Logs>');
   });
 });

@@ -25,6 +25,7 @@ const SECRETS = {
   kibana_system_password: 'k1ba4a00000000000000000000000000000000000000bbbb',
   es_writer_password: 'w417e400000000000000000000000000000000000000cccc',
   es_monitor_password: 'm0a1704000000000000000000000000000000000000dddd',
+  es_reader_password: 'r3ad3r00000000000000000000000000000000000000eeee',
 };
 
 let stub: StubServer;
@@ -78,6 +79,8 @@ const EXPECTED_ES_CALLS = [
   'PUT /_security/user/todo_log_writer',
   'PUT /_security/role/todo_log_monitor',
   'PUT /_security/user/todo_log_monitor',
+  'PUT /_security/role/todo_log_reader',
+  'PUT /_security/user/todo_log_reader',
   'PUT /_ilm/policy/logs-todo-retention',
   'PUT /_component_template/logs@custom',
 ];
@@ -95,6 +98,8 @@ describe('elasticsearch-setup.sh against a stub HTTP server (tests the script, n
     expect(body('/_security/role/todo_log_writer')).toEqual(readRepoJson('logging/elasticsearch/writer-role.json'));
     expect(body('/_security/user/todo_log_writer')).toMatchObject({ password: SECRETS.es_writer_password, roles: ['todo_log_writer'] });
     expect(body('/_security/user/todo_log_monitor')).toMatchObject({ password: SECRETS.es_monitor_password, roles: ['todo_log_monitor'] });
+    expect(body('/_security/role/todo_log_reader')).toEqual(readRepoJson('logging/elasticsearch/reader-role.json'));
+    expect(body('/_security/user/todo_log_reader')).toMatchObject({ password: SECRETS.es_reader_password, roles: ['todo_log_reader'] });
     expect(body('/_ilm/policy/logs-todo-retention')).toMatchObject({ policy: { phases: { delete: { min_age: '7d' } } } });
     expect(body('/_component_template/logs@custom')).toEqual(readRepoJson('logging/elasticsearch/logs-custom.json'));
     noSecretIn(first);
