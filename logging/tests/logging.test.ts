@@ -347,3 +347,18 @@ describe('from Grafana and Slack to the logs', () => {
     expect(template).toContain('<{{ template "slack.todo.kibanaurl" . }}|:mag: Logs>');
   });
 });
+
+describe('shell scripts', () => {
+  it('pass shellcheck (POSIX sh: they run in the Elasticsearch and Kibana images)', async () => {
+    const { execFile } = await import('node:child_process');
+    const scripts = ['logging/setup/preflight.sh', 'logging/setup/elasticsearch-setup.sh', 'logging/setup/kibana-setup.sh', 'logging/kibana/entrypoint.sh'];
+    const result = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile('shellcheck', ['-x', '-s', 'sh', ...scripts], { cwd: repoRoot }, (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, output: `${stdout}${stderr}${error !== null && code === -1 ? `shellcheck not runnable (install it: apt-get install shellcheck): ${error.message}` : ''}` });
+      });
+    });
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
