@@ -72,6 +72,7 @@ describe('Fluent Bit configuration', () => {
   });
 
   it('runs with the config file compose mounts', () => {
+    expect(services['fluent-bit']!.entrypoint).toEqual(['/fluent-bit/bin/fluent-bit']);
     const command = services['fluent-bit']!.command!;
     const config = command[command.indexOf('-c') + 1]!;
     expect(repoPathOf('fluent-bit', config)).toBe(path.join(repoRoot, 'logging/fluent-bit/fluent-bit.yaml'));

@@ -105,7 +105,7 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
       'run', '--rm',
       '-v', `${path.join(REPO_ROOT, 'logging/fluent-bit')}:/logging/fluent-bit:ro`,
       '-v', `${volume}:/run/app-secrets:ro`,
-      FLUENT_BIT_IMAGE, '/fluent-bit/bin/fluent-bit', '--dry-run', '-c', '/logging/fluent-bit/fluent-bit.yaml',
+      '--entrypoint', '/fluent-bit/bin/fluent-bit', FLUENT_BIT_IMAGE, '--dry-run', '-c', '/logging/fluent-bit/fluent-bit.yaml',
     );
     expect(output).toMatch(/configuration test is successful/i);
   });
