@@ -132,7 +132,7 @@ describe('the API container from deploy/compose/app.yaml', () => {
       expect(await inspect(container, '{{json .HostConfig.CapDrop}}')).toContain('ALL');
       expect(Number(await inspect(container, '{{.HostConfig.Memory}}'))).toBeGreaterThan(0);
     }
-    expect((await docker('exec', stack.getContainer('api-1').getId(), 'id', '-u')).trim()).toBe('1000');
+    expect((await docker('exec', stack.getContainer('api-1').getId(), 'id', '-u')).trim()).toBe('10001');
   });
 
   it('keeps the database password out of the environment and the image', async () => {
@@ -177,17 +177,27 @@ describe('the API container from deploy/compose/app.yaml', () => {
     const list = (await (await fetch(`${base}/api/todos`)).json()) as { items: { title: string }[] };
     expect(list.items.map((todo) => todo.title)).toContain('from the e2e suite');
   });
-  it('gives each secret file to the one user that reads it: the API cannot read the superuser or owner passwords', async () => {
+  it('gives each secret file to the one user that reads it: the API can read no password but its own, the logging stack's included', async () => {
     const listing = await onSecretsVolume('cd /secrets && stat -c "%n %u %a" * | sort');
     expect(listing.trim().split('\n')).toEqual([
-      'db_api_password 1000 400',
+      'db_api_password 10001 400',
       'db_monitor_password 65534 400',
       'db_owner_password 1001 400',
       'db_password 999 400',
+      'elastic_password 1000 400',
+      'es-exporter.yml 65534 400',
+      'es_monitor_password 65534 400',
+      'es_reader_password 472 400',
+      'es_writer_password 0 400',
+      'fluent-bit-secrets.yaml 0 400',
       'grafana_admin_password 472 400',
+      'kibana_encryption_keys 1000 400',
+      'kibana_system_password 1000 400',
     ]);
     const apiId = stack.getContainer('api-1').getId();
-    for (const file of ['db_password', 'db_owner_password', 'db_monitor_password', 'grafana_admin_password']) {
+    const others = listing.trim().split('\n').map((line) => line.split(' ')[0]!).filter((file) => file !== 'db_api_password');
+    expect(others).toHaveLength(12);
+    for (const file of others) {
       await expect(docker('exec', apiId, 'cat', `/run/app-secrets/${file}`), file).rejects.toThrow(/Permission denied/);
     }
   });

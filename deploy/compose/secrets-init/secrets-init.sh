@@ -17,26 +17,54 @@ DIR=/secrets
 
 # name                     owner uid  value
 #   random: 48 hex characters from /dev/urandom
+#   keys: three random lines (Kibana's three encryption keys, each 48 characters; it wants 32 or more)
+#   fluent-bit-env, es-exporter-auth: a config file carrying a password written
+#     above, for images that read no password file (Fluent Bit's included `env:`
+#     section, the Elasticsearch exporter's auth_modules file)
 #   a path: that file's content when it is not empty (a compose secret), else random
+# Order matters: a derived file comes after the password it carries.
 SECRETS='
 db_password                999        random
 db_owner_password          1001       random
-db_api_password            1000       random
+db_api_password            10001      random
 db_monitor_password        65534      random
 grafana_admin_password     472        /run/secrets/grafana_admin_password
+elastic_password           1000       random
+kibana_system_password     1000       random
+kibana_encryption_keys     1000       keys
+es_writer_password         0          random
+es_monitor_password        65534      random
+es_reader_password         472        random
+fluent-bit-secrets.yaml    0          fluent-bit-env
+es-exporter.yml            65534      es-exporter-auth
 '
-# uids: 999 postgres (the db image), 1001 the migrate service, 1000 node (the
-# API image), 65534 nobody (postgres-exporter), 472 grafana.
+# uids: 999 postgres (the db image), 1001 the migrate service, 10001 the API
+# (its image's own uid, not node's 1000, which the Elasticsearch and Kibana
+# images run as), 65534 nobody (postgres-exporter, the Elasticsearch exporter,
+# the log probes), 472 grafana, 1000 Elasticsearch and Kibana, 0 Fluent Bit
+# (root without capabilities: it reads root's 0640 container logs). The two
+# logging setup jobs run as root with DAC_READ_SEARCH and read any of them.
 
 random() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 value_of() {
-    if [ "$1" != random ] && [ -s "$1" ]; then
-        # Without the trailing newline an editor leaves: it is not part of the password.
-        printf '%s' "$(cat "$1")"
-    else
-        random
-    fi
+    case "$1" in
+        random) random ;;
+        keys) printf '%s\n%s\n%s\n' "$(random)" "$(random)" "$(random)" ;;
+        fluent-bit-env) printf 'env:\n  ES_WRITER_PASSWORD: "%s"\n' "$(cat "$DIR/es_writer_password")" ;;
+        es-exporter-auth)
+            printf 'auth_modules:\n  todo:\n    type: userpass\n    userpass:\n      username: todo_log_monitor\n      password: "%s"\n' \
+                "$(cat "$DIR/es_monitor_password")"
+            ;;
+        *)
+            if [ -s "$1" ]; then
+                # Without the trailing newline an editor leaves: it is not part of the password.
+                printf '%s' "$(cat "$1")"
+            else
+                random
+            fi
+            ;;
+    esac
 }
 
 echo "$SECRETS" | while read -r name owner source; do
