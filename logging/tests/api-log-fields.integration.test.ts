@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateUp } from '../../services/api/src/data-access/migrator.js';
-import { createService, type Service } from '../../services/api/src/service.js';
-import { startPostgres, type TestDatabase } from '../../services/api/src/test-support/postgres.js';
+import { createService, type Service } from '../../services/api/src/entry-points/service.js';
+import { startPostgres, type OwnPostgres } from '@observable-todo/test-support/postgres';
 import { testConfig } from '../../services/api/src/test-support/service.js';
 import { mappingProblems, readRepoYaml } from './support.js';
 
@@ -28,7 +28,7 @@ const SECRETS = {
   query: 'query-secret-value',
 };
 
-let db: TestDatabase;
+let db: OwnPostgres;
 let service: Service;
 const raw = new RawCapture();
 

@@ -81,7 +81,7 @@ describe('Fluent Bit configuration', () => {
   it('takes the writer password from a file secrets-init writes, never from the config or the environment', () => {
     expect(fluentBit.includes).toEqual(['/run/app-secrets/fluent-bit-secrets.yaml']);
     expect(readRepoFile('deploy/compose/secrets-init/secrets-init.sh')).toMatch(/^fluent-bit-secrets\.yaml\s+0\s+fluent-bit-env$/m);
-    expect(readRepoFile('deploy/compose/secrets-init/secrets-init.sh')).toMatch(/fluent-bit-env\) printf 'env:\\n  ES_WRITER_PASSWORD: /);
+    expect(readRepoFile('deploy/compose/secrets-init/secrets-init.sh')).toMatch(/fluent-bit-env\) printf 'env:\\n {2}ES_WRITER_PASSWORD: /);
     expect(esOutput.http_passwd).toBe('${ES_WRITER_PASSWORD}');
     expect(esOutput.http_user).toBe('todo_log_writer');
     expect(services['fluent-bit']!.environment).toBeUndefined();

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../../services/api/src/test-support/poll.js';
-import { freePort } from '../../services/api/src/test-support/ports.js';
+import { pollUntil } from '@observable-todo/test-support/poll';
+import { freePort } from '@observable-todo/test-support/ports';
 import { docker, loggingDir, readRepoYaml, repoRoot } from './support.js';
 import { StubServer, basic } from './stub-server.js';
 

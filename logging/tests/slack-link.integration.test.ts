@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALERTMANAGER_IMAGE } from '../../monitoring/test-support/repo.js';
+import { ALERTMANAGER_IMAGE } from '@observable-todo/test-support/repo';
 import { dockerRun, repoRoot } from './support.js';
 
 /** The Discover link as the real Alertmanager renders it (amtool, its example alert data). */

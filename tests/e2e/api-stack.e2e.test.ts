@@ -177,7 +177,7 @@ describe('the API container from deploy/compose/app.yaml', () => {
     const list = (await (await fetch(`${base}/api/todos`)).json()) as { items: { title: string }[] };
     expect(list.items.map((todo) => todo.title)).toContain('from the e2e suite');
   });
-  it('gives each secret file to the one user that reads it: the API can read no password but its own, the logging stack's included', async () => {
+  it('gives each secret file to the one user that reads it: the API can read no password but its own, the logging passwords included', async () => {
     const listing = await onSecretsVolume('cd /secrets && stat -c "%n %u %a" * | sort');
     expect(listing.trim().split('\n')).toEqual([
       'db_api_password 10001 400',

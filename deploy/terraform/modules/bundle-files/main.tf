@@ -35,7 +35,7 @@ locals {
   # secret files never leave the operator's machine: the hosts get theirs from
   # SSM. The same exclusions as .dockerignore for the build contexts.
   exclude = join("|", [
-    "(^|/)(node_modules|dist|test-support|coverage|secrets)/",
+    "(^|/)(node_modules|dist|test-support|tests|coverage|secrets)/",
     "\\.test\\.ts$",
     "\\.md$",
     "^(monitoring|logging)/tsconfig\\.json$",

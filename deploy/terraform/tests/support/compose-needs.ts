@@ -9,7 +9,7 @@ import { parse } from 'yaml';
  * what .dockerignore drops), the sources of bind mounts, and the `file:` of
  * secrets and configs and `env_file`s that lie in the repository. Paths under
  * the host's own filesystem (/proc, /) and defaults like /dev/null are not
- * repository files. Tests (*.test.ts, test-support/) and documentation (*.md)
+ * repository files. Tests (*.test.ts, tests/, test-support/) and documentation (*.md)
  * in a mounted directory are not part of the stack and are left out, as the
  * bundle leaves them out.
  */
@@ -21,7 +21,7 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
     const rel = path.relative(repoRoot, absolute);
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : undefined;
   };
-  const isStackFile = (rel: string) => !/(^|\/)test-support\//.test(rel) && !rel.endsWith('.test.ts') && !rel.endsWith('.md');
+  const isStackFile = (rel: string) => !/(^|\/)(test-support|tests)\//.test(rel) && !rel.endsWith('.test.ts') && !rel.endsWith('.md');
 
   /** Adds a file, or every file below a directory; a missing path is an error (compose would create an empty directory). */
   const addPath = (absolute: string, why: string, filter: (rel: string) => boolean = isStackFile) => {
