@@ -43,7 +43,10 @@ function published(c: Config): Record<string, string[]> {
 
 const LOOPBACK_ONLY = {
   alertmanager: ['127.0.0.1:9093->9093'],
+  elasticsearch: ['127.0.0.1:9200->9200'],
+  'fluent-bit': ['127.0.0.1:2020->2020'],
   grafana: ['127.0.0.1:3000->3000'],
+  kibana: ['127.0.0.1:5601->5601'],
   prometheus: ['127.0.0.1:9090->9090'],
 };
 
