@@ -30,7 +30,8 @@ describe('load testing on the compose stack', () => {
   let resultsDir: string;
 
   beforeAll(async () => {
-    stack = await startStack({ files: ['compose.yaml'], services: ['frontend', 'prometheus'] });
+    // The debug override publishes the API's own port, where the chaos flow's checks go.
+    stack = await startStack({ files: ['compose.yaml', 'deploy/compose/debug.yaml'], services: ['api', 'frontend', 'prometheus'] });
     prometheusUrl = mappedUrl(stack, 'prometheus-1', 9090);
     api = mappedUrl(stack, 'api-1', 8000);
     frontend = mappedUrl(stack, 'frontend-1', 8080);

@@ -76,7 +76,8 @@ describe('two API replicas behind nginx', () => {
     configs = generateMonitoringConfigs({ slackPager: unused, slackAlerts: unused, heartbeat: unused });
     stack = await startStack({
       files: ['compose.yaml', 'tests/e2e/compose/replicas.override.yaml'],
-      services: ['frontend', 'prometheus'],
+      // api by name: frontend no longer depends on it (the UI starts without the API).
+      services: ['api', 'frontend', 'prometheus'],
       scale: { api: REPLICAS.length },
       env: { E2E_PROMETHEUS_CONFIG: configs.prometheus },
     });
