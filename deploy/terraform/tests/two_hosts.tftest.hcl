@@ -37,7 +37,7 @@ run "two_hosts_with_exactly_the_documented_ports_between_them" {
     error_message = "Two hosts, each with its own data volume."
   }
   assert {
-    condition     = join(",", sort([for r in aws_vpc_security_group_ingress_rule.app_from_monitoring : tostring(r.from_port)])) == "8000,9100,9187"
+    condition     = join(",", sort([for r in aws_vpc_security_group_ingress_rule.app_from_monitoring : tostring(r.from_port)])) == "2020,8000,9100,9113,9187"
     error_message = "The app host admits exactly the scraped ports from the monitoring host."
   }
   assert {
