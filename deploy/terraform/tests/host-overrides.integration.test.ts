@@ -14,7 +14,9 @@ import { parse as parseYaml } from 'yaml';
 
 const APP_IP = '10.42.1.10';
 const MONITORING_IP = '10.42.1.20';
-const BOTH = { OBSERVABLE_TODO_APP_HOST_IP: APP_IP, OBSERVABLE_TODO_MONITORING_HOST_IP: MONITORING_IP };
+// deploy.sh writes the SSM secret's file and this line (compose/es-writer-password.yaml).
+const SHARED_SECRET = { ES_WRITER_PASSWORD_FILE: './secrets/es_writer_password' };
+const BOTH = { OBSERVABLE_TODO_APP_HOST_IP: APP_IP, OBSERVABLE_TODO_MONITORING_HOST_IP: MONITORING_IP, ...SHARED_SECRET };
 const composeOk = spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
 if (!composeOk) console.warn('[skipped] host override tests: no `docker compose` here');
 
@@ -151,14 +153,14 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
     });
   });
 
-  it('every compose service runs on exactly one host (secrets-init on both), dependencies included', () => {
+  it('every compose service runs on exactly one host (the secrets jobs on both), dependencies included', () => {
     const hosts = hostServices();
     const app = config('app-host.yaml').config!;
     const monitoring = config('monitoring-host.yaml').config!;
     const onApp = closure(app, hosts.app);
     const onMonitoring = closure(monitoring, hosts.monitoring);
     const shared = [...onApp].filter((s) => onMonitoring.has(s));
-    expect(shared).toEqual(['secrets-init']);
+    expect(shared.sort()).toEqual(['es-writer-password-seed', 'secrets-init']);
     // Every service of the stack (less opt-in profiles such as the k6 load test) somewhere.
     const stack = Object.entries(config('single-host.yaml', {}).config!.services)
       .filter(([, s]) => !s.profiles?.length)
@@ -217,7 +219,11 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
   });
 
   it.each(['app-host.yaml', 'monitoring-host.yaml'])('%s refuses to start without the addresses deploy.sh writes', (override) => {
-    const partial: Record<string, string>[] = [{}, { OBSERVABLE_TODO_APP_HOST_IP: APP_IP }, { OBSERVABLE_TODO_MONITORING_HOST_IP: MONITORING_IP }];
+    const partial: Record<string, string>[] = [
+      SHARED_SECRET,
+      { OBSERVABLE_TODO_APP_HOST_IP: APP_IP, ...SHARED_SECRET },
+      { OBSERVABLE_TODO_MONITORING_HOST_IP: MONITORING_IP, ...SHARED_SECRET },
+    ];
     for (const env of partial) {
       const result = config(override, env);
       expect(result.code, JSON.stringify(env)).not.toBe(0);

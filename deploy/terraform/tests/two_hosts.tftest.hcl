@@ -27,6 +27,9 @@ mock_provider "archive" {}
 variables {
   admin_cidr_blocks = []
   monitoring_host   = true
+  ssm_secrets = {
+    "es-writer-password" = { file = "es_writer_password", env_var = "ES_WRITER_PASSWORD_FILE" }
+  }
 }
 
 run "two_hosts_with_exactly_the_documented_ports_between_them" {
