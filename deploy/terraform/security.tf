@@ -8,12 +8,16 @@
 # other host's group only.
 
 locals {
-  # What Prometheus on the monitoring host scrapes on the app host (the same
-  # targets as monitoring/prometheus/prometheus.yml, by the same names).
+  # What Prometheus and the log probes on the monitoring host reach on the app
+  # host (the same targets as monitoring/prometheus/prometheus.yml, by the same
+  # names, through compose/monitoring-host.yaml's relay). The blackbox probes
+  # of the frontend use the public 80, already open to everyone.
   monitoring_scrape_ports = {
     api               = 8000
     node-exporter     = 9100
     postgres-exporter = 9187
+    nginx-exporter    = 9113
+    fluent-bit        = 2020
   }
   # Where Fluent Bit on the app host ships logs: Elasticsearch on the monitoring host.
   log_shipping_ports = {
@@ -67,7 +71,7 @@ resource "aws_vpc_security_group_ingress_rule" "app_from_monitoring" {
   for_each = var.monitoring_host ? local.monitoring_scrape_ports : {}
 
   security_group_id            = aws_security_group.app.id
-  description                  = "Prometheus scrapes ${each.key} from the monitoring host"
+  description                  = "The monitoring host scrapes ${each.key}"
   ip_protocol                  = "tcp"
   from_port                    = each.value
   to_port                      = each.value

@@ -128,9 +128,17 @@ variable "instance_type" {
 }
 
 variable "monitoring_host" {
-  description = "Put Prometheus, Alertmanager, Grafana (and the logging stack) on a second instance in the same subnet."
+  description = "Put Prometheus, Alertmanager, Grafana and the logging stack (less Fluent Bit) on a second instance in the same subnet."
   type        = bool
   default     = false
+
+  # Fluent Bit on the app host and Elasticsearch's setup job on the monitoring
+  # host must hold the same writer password: both hosts read it from one SSM
+  # SecureString (compose/es-writer-password.yaml, README "Two hosts").
+  validation {
+    condition     = !var.monitoring_host || contains([for s in values(var.ssm_secrets) : s.env_var], "ES_WRITER_PASSWORD_FILE")
+    error_message = "monitoring_host = true needs an ssm_secrets entry with env_var = \"ES_WRITER_PASSWORD_FILE\" (the Elasticsearch writer password both hosts share); see deploy/terraform/README.md, Two hosts."
+  }
 }
 
 variable "monitoring_instance_type" {

@@ -143,11 +143,11 @@ case "$HOST_ROLE" in
     ;;
   app)
     override=deploy/terraform/compose/app-host.yaml
-    services="secrets-init db api frontend node-exporter postgres-exporter"
+    services="secrets-init db api frontend node-exporter postgres-exporter nginx-exporter fluent-bit monitoring-host-relay"
     ;;
   monitoring)
     override=deploy/terraform/compose/monitoring-host.yaml
-    services="secrets-init prometheus alertmanager grafana"
+    services="secrets-init prometheus alertmanager grafana blackbox-exporter app-host-relay elasticsearch elasticsearch-setup kibana kibana-setup elasticsearch-exporter log-probes"
     ;;
   *) die "HOST_ROLE must be single, app or monitoring, not $HOST_ROLE" ;;
 esac

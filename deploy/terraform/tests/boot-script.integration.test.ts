@@ -259,7 +259,7 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
       expect(run.code, run.out).toBe(0);
       expect(await sh('cat /opt/observable-todo/host.env')).toBe(
         'COMPOSE_OVERRIDE=/opt/observable-todo/app/deploy/terraform/compose/app-host.yaml\n' +
-          'COMPOSE_SERVICES=secrets-init db api frontend node-exporter postgres-exporter\n',
+          'COMPOSE_SERVICES=secrets-init db api frontend node-exporter postgres-exporter nginx-exporter fluent-bit monitoring-host-relay\n',
       );
       const env = await sh('cat /opt/observable-todo/app/.env');
       expect(env).toContain('OBSERVABLE_TODO_APP_HOST_IP=10.42.1.10\nOBSERVABLE_TODO_MONITORING_HOST_IP=10.42.1.20\n');

@@ -85,9 +85,15 @@ describe('network exposure', () => {
     expect(byName.app_from_monitoring?.referenced_security_group_id).toBe('${aws_security_group.monitoring[0].id}');
     expect(byName.monitoring_from_app?.security_group_id).toBe('${aws_security_group.monitoring[0].id}');
     expect(byName.monitoring_from_app?.referenced_security_group_id).toBe('${aws_security_group.app.id}');
-    expect(local('monitoring_scrape_ports')).toEqual({ api: 8000, 'node-exporter': 9100, 'postgres-exporter': 9187 });
+    expect(local('monitoring_scrape_ports')).toEqual({
+      api: 8000,
+      'node-exporter': 9100,
+      'postgres-exporter': 9187,
+      'nginx-exporter': 9113,
+      'fluent-bit': 2020,
+    });
     expect(local('log_shipping_ports')).toEqual({ elasticsearch: 9200 });
-    expect(rulePorts(byName.app_from_monitoring!).sort()).toEqual([8000, 9100, 9187]);
+    expect(rulePorts(byName.app_from_monitoring!).sort((a, b) => a - b)).toEqual([2020, 8000, 9100, 9113, 9187]);
     expect(rulePorts(byName.monitoring_from_app!)).toEqual([9200]);
   });
 
@@ -101,11 +107,16 @@ describe('network exposure', () => {
     // The public one, and nothing else on another address.
     const others = Object.values(appHost.services).flatMap((s) => (s.ports ?? []).filter((p) => !p.startsWith('${OBSERVABLE_TODO_APP_HOST_IP')));
     expect(others).toEqual(['0.0.0.0:80:8080']);
-    for (const file of ['single-host.yaml', 'monitoring-host.yaml']) {
-      const compose = parseYaml(readFileSync(path.join(terraformDir, 'compose', file), 'utf8')) as Compose;
-      const ports = Object.values(compose.services).flatMap((s) => s.ports ?? []);
-      expect(ports, file).toEqual(file === 'single-host.yaml' ? ['0.0.0.0:80:8080'] : []);
-    }
+    const single = parseYaml(readFileSync(path.join(terraformDir, 'compose/single-host.yaml'), 'utf8')) as Compose;
+    expect(Object.values(single.services).flatMap((s) => s.ports ?? [])).toEqual(['0.0.0.0:80:8080']);
+  });
+
+  it("the monitoring host's override publishes exactly the log-shipping ports, on its private address", () => {
+    type Compose = { services: Record<string, { ports?: string[] }> };
+    const monitoring = parseYaml(readFileSync(path.join(terraformDir, 'compose/monitoring-host.yaml'), 'utf8')) as Compose;
+    const ports = Object.entries(monitoring.services).flatMap(([service, s]) => (s.ports ?? []).map((p) => [service, p] as const));
+    for (const [service, port] of ports) expect(port, service).toMatch(/^\$\{OBSERVABLE_TODO_MONITORING_HOST_IP:\?[^}]*\}:\d+:\d+$/);
+    expect(Object.fromEntries(ports.map(([service, p]) => [service, Number(p.split(':').pop())]))).toEqual(local('log_shipping_ports'));
   });
 });
 

@@ -1,8 +1,9 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { terraformDir } from './support/terraform.js';
 
 // The boot script and the fakes its tests run against, through shellcheck
@@ -25,5 +26,17 @@ describe.skipIf(!available)('shellcheck', () => {
     );
     expect(result.out).toBe('');
     expect(result.code).toBe(0);
+  });
+});
+
+// compose/es-writer-password.yaml's seed script, inline in the compose file:
+// as the container's /bin/sh (dash) runs it, after Compose turns $$ into $.
+describe.skipIf(!available)('shellcheck of inline compose scripts', () => {
+  it('finds nothing in compose/es-writer-password.yaml configs.es-writer-password-seed', () => {
+    const doc = parseYaml(readFileSync(path.join(terraformDir, 'compose/es-writer-password.yaml'), 'utf8')) as { configs: Record<string, { content: string }> };
+    const script = doc.configs['es-writer-password-seed']!.content.replaceAll('$$', '$');
+    const run = spawnSync('shellcheck', ['--shell=sh', '--severity=style', '-'], { input: script, encoding: 'utf8' });
+    expect(run.stdout).toBe('');
+    expect(run.status).toBe(0);
   });
 });

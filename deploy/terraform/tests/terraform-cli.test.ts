@@ -85,6 +85,7 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
       ['a secret value without a destination', { ...ok, ssm_secret_values: '{ y = "v" }' }, 'must also be an ssm_secrets key'],
       ['a port through compose_env', { ...ok, compose_env: '{ PROMETHEUS_PORT = "0.0.0.0:9090" }' }, 'must not set *_PORT'],
       ['vpc_id without subnet_id', { ...ok, vpc_id: 'vpc-0abc' }, 'Set vpc_id and subnet_id together'],
+      ['two hosts without the shared Elasticsearch writer password', { ...ok, monitoring_host: 'true' }, 'needs an ssm_secrets entry with env_var = "ES_WRITER_PASSWORD_FILE"'],
     ])('refuses %s', async (_what, vars, message) => {
       const result = await planVariables(vars);
       expect(result.code).not.toBe(0);
@@ -97,6 +98,10 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
       [
         'the Slack webhooks by name, per receiver',
         { ...ok, ssm_secrets: '{ "slack-pager-webhook-url" = { file = "slack_pager_webhook_url", env_var = "SLACK_PAGER_WEBHOOK_URL_FILE", owner_uid = 65534 } }' },
+      ],
+      [
+        'two hosts with the shared Elasticsearch writer password',
+        { ...ok, monitoring_host: 'true', ssm_secrets: '{ "es-writer-password" = { file = "es_writer_password", env_var = "ES_WRITER_PASSWORD_FILE" } }' },
       ],
     ])('accepts %s', async (_what, vars) => {
       const result = await planVariables(vars);

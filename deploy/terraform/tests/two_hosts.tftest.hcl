@@ -27,6 +27,9 @@ mock_provider "archive" {}
 variables {
   admin_cidr_blocks = []
   monitoring_host   = true
+  ssm_secrets = {
+    "es-writer-password" = { file = "es_writer_password", env_var = "ES_WRITER_PASSWORD_FILE" }
+  }
 }
 
 run "two_hosts_with_exactly_the_documented_ports_between_them" {
@@ -37,7 +40,7 @@ run "two_hosts_with_exactly_the_documented_ports_between_them" {
     error_message = "Two hosts, each with its own data volume."
   }
   assert {
-    condition     = join(",", sort([for r in aws_vpc_security_group_ingress_rule.app_from_monitoring : tostring(r.from_port)])) == "8000,9100,9187"
+    condition     = join(",", sort([for r in aws_vpc_security_group_ingress_rule.app_from_monitoring : tostring(r.from_port)])) == "2020,8000,9100,9113,9187"
     error_message = "The app host admits exactly the scraped ports from the monitoring host."
   }
   assert {

@@ -35,7 +35,10 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
     }
   };
 
-  const visit = (file: string) => {
+  // includeBase: Compose resolves the `include` paths of a file given with -f
+  // against the project directory (the first file's), those of an included
+  // file against its own directory.
+  const visit = (file: string, includeBase = path.dirname(file)) => {
     if (seen.has(file)) return;
     seen.add(file);
     addPath(file, 'compose file');
@@ -44,7 +47,7 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
 
     for (const entry of doc.include ?? []) {
       const paths = typeof entry === 'string' ? [entry] : [entry.path].flat();
-      for (const p of paths) visit(path.resolve(dir, interpolate(p)));
+      for (const p of paths) visit(path.resolve(includeBase, interpolate(p)));
       if (typeof entry !== 'string') for (const env of [entry.env_file ?? []].flat()) addPath(path.resolve(dir, interpolate(env)), `${file} include env_file`);
     }
 
@@ -68,6 +71,9 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
       for (const volume of service.volumes ?? []) {
         // Interpolated before splitting: a default such as ${X:-../dir} holds a colon.
         const source = typeof volume === 'string' ? interpolate(volume).split(':')[0]! : volume.type === 'bind' ? (volume.source ?? '') : '';
+        // A required variable (${X:?...}) names a file deploy.sh writes on the
+        // host (an SSM secret), never a repository file.
+        if (/\$\{[A-Za-z_][A-Za-z0-9_]*:\?/.test(source)) continue;
         // Named volumes have no path; bind mounts start with . / ~ or a variable.
         if (/^[./~$]/.test(source)) addPath(path.resolve(dir, interpolate(source)), `${why} volume ${source}`);
       }
@@ -83,7 +89,7 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
     }
   };
 
-  for (const file of composeFiles) visit(path.resolve(repoRoot, file));
+  for (const file of composeFiles) visit(path.resolve(repoRoot, file), repoRoot);
   return [...needed].sort();
 }
 
