@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
 
 // HTTP_METRICS and ACCESS_LOG exist so the benchmark can measure what the
@@ -38,5 +38,17 @@ describe('instrumentation switches', () => {
     await request(service.app).get('/health/live').expect(200);
     expect(service.logs.lines.filter((line) => line['url.path'] !== undefined)).toEqual([]);
     expect(await metricValue(service, 'http_requests_total', { route: '/health/live', status_code: '200' })).toBe(1);
+  });
+});
+
+describe('access log below the configured level', () => {
+  it('skips the whole winston pipeline for a probe at LOG_LEVEL=info, not only its output', async () => {
+    const service = await serviceWith({ LOG_LEVEL: 'info' });
+    // winston formats every line before its transport drops it by level: the cost of a line, for nothing.
+    const formatted = vi.spyOn(service.logger.format, 'transform');
+    await request(service.app).get('/health/live').expect(200);
+    await request(service.app).get('/nowhere').expect(404);
+    expect(formatted).toHaveBeenCalledTimes(1);
+    expect(service.logs.lines.map((line) => line.message)).toEqual(['GET /nowhere 404']);
   });
 });
