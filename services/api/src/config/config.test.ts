@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       corsOrigins: [],
       trustProxy: false,
       rateLimit: { max: 600, windowMs: 60_000 },
+      instrumentation: { httpMetrics: true, accessLog: true },
       shutdown: { drainDelayMs: 0, timeoutMs: 10_000 },
       database: { host: 'db', port: 5432, name: 'todo', user: 'todo', password: 'pw', poolMax: 10 },
       service: { name: 'todo-api', version: expect.stringMatching(/^\d+\.\d+\.\d+/) },

@@ -124,6 +124,12 @@ export const envSchema = z
       ),
     RATE_LIMIT_MAX: integer(0, 1_000_000).prefault('600').describe('requests per client per window; `0` switches the limit off'),
     RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).prefault('60000').describe('rate limit window'),
+    HTTP_METRICS: boolean
+      .prefault('true')
+      .describe('per-request `http_*` metrics; `false` only to measure their cost (`npm run bench`), never in production: the SLO alerts read them'),
+    ACCESS_LOG: boolean
+      .prefault('true')
+      .describe('one ECS log line per request; `false` only to measure its cost (`npm run bench`), never in production'),
 
     SHUTDOWN_DRAIN_DELAY_MS: integer(0, 60_000).prefault('0').describe('after SIGTERM, how long readiness fails before the listener closes'),
     SHUTDOWN_TIMEOUT_MS: integer(0, 120_000).prefault('10000').describe('how long in-flight requests get after that'),
@@ -168,6 +174,8 @@ export interface Config {
   corsOrigins: string[];
   trustProxy: TrustProxy;
   rateLimit: { max: number; windowMs: number };
+  /** Both true except when the benchmark measures what they cost. */
+  instrumentation: { httpMetrics: boolean; accessLog: boolean };
   shutdown: { drainDelayMs: number; timeoutMs: number };
 }
 
@@ -227,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       corsOrigins: e.CORS_ORIGINS,
       trustProxy: e.TRUST_PROXY,
       rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
+      instrumentation: { httpMetrics: e.HTTP_METRICS, accessLog: e.ACCESS_LOG },
       shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     },
   };

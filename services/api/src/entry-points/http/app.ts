@@ -20,7 +20,7 @@ import { metricsRoutes } from './routes/metrics.routes.js';
 import { todoRoutes } from './routes/todos.routes.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 'chaosEndpoints' | 'corsOrigins' | 'rateLimit'>;
+  config: Pick<Config, 'chaosEndpoints' | 'corsOrigins' | 'rateLimit' | 'instrumentation'>;
   trustedProxies: TrustedProxies;
   logger: Logger;
   metrics: Metrics;
@@ -45,8 +45,9 @@ export function createApp(deps: AppDependencies): Express {
     if (deps.readiness.isShuttingDown) res.set('Connection', 'close');
     next();
   });
-  app.use(httpMetrics(deps.metrics));
-  app.use(accessLog(deps.logger));
+  // Off only while the benchmark measures their cost (HTTP_METRICS, ACCESS_LOG).
+  if (deps.config.instrumentation.httpMetrics) app.use(httpMetrics(deps.metrics));
+  if (deps.config.instrumentation.accessLog) app.use(accessLog(deps.logger));
   app.use(helmet());
   app.use(
     cors({

@@ -20,6 +20,9 @@ export function accessLog(logger: Logger): RequestHandler {
       const trusted = res.locals.errorTrusted === true;
       const level =
         status >= 500 && !trusted ? 'error' : status >= 400 ? 'warn' : PROBE_PATHS.has(path) ? 'debug' : 'info';
+      // winston formats a line (ECS fields, JSON) before its transport drops it by
+      // level: at the default `info`, every probe and scrape would pay that for nothing.
+      if (!logger.isLevelEnabled(level)) return;
       logger.log(level, `${req.method} ${path} ${status}`, {
         'http.request.id': res.locals.requestId as string,
         'http.request.method': req.method,

@@ -1,0 +1,98 @@
+// Load and statistics for `npm run bench`: autocannon runs, interleaved rounds
+// (A B C A B C …, each contender warmed up first), medians with min/max.
+import autocannon from 'autocannon';
+
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** Latency is compared at this share of the slowest contender's saturated throughput. */
+export const RATE_SHARE = Number(process.env.BENCH_RATE_SHARE ?? 0.6);
+
+export interface Contender {
+  name: string;
+  url: string;
+  request: autocannon.Request;
+}
+
+export interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface Measured {
+  name: string;
+  /** Saturated: CONNECTIONS connections as fast as they go. */
+  rps: Spread;
+  p50AtSaturation: Spread;
+  p99AtSaturation: Spread;
+  /** At a fixed arrival rate below saturation (`rate` req/s). */
+  rate: number;
+  p50: Spread;
+  p99: Spread;
+  failures: number;
+}
+
+export function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+export async function load(contender: Contender, options: { seconds: number; connections?: number; rate?: number }): Promise<Run> {
+  const result = await autocannon({
+    url: contender.url,
+    connections: options.connections ?? CONNECTIONS,
+    duration: options.seconds,
+    requests: [contender.request],
+    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/**
+ * Saturated throughput over interleaved rounds, then latency over interleaved
+ * rounds at RATE_SHARE of the slowest contender's median throughput, so every
+ * contender meets the same arrival rate and none queues.
+ */
+export async function compare(contenders: Contender[]): Promise<Measured[]> {
+  for (const contender of contenders) await load(contender, { seconds: 2 }); // JIT, pools, keep-alive
+  const saturated = contenders.map(() => [] as Run[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, contender] of contenders.entries()) saturated[index]!.push(await load(contender, { seconds: SECONDS }));
+  }
+  const slowest = Math.min(...saturated.map((runs) => spread(runs.map((run) => run.rps)).median));
+  const rate = Math.max(1, Math.round(slowest * RATE_SHARE));
+  const paced = contenders.map(() => [] as Run[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, contender] of contenders.entries()) paced[index]!.push(await load(contender, { seconds: SECONDS, rate }));
+  }
+  return contenders.map((contender, index) => {
+    const all = [...saturated[index]!, ...paced[index]!];
+    return {
+      name: contender.name,
+      rps: spread(saturated[index]!.map((run) => run.rps)),
+      p50AtSaturation: spread(saturated[index]!.map((run) => run.p50)),
+      p99AtSaturation: spread(saturated[index]!.map((run) => run.p99)),
+      rate,
+      p50: spread(paced[index]!.map((run) => run.p50)),
+      p99: spread(paced[index]!.map((run) => run.p99)),
+      failures: all.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
+    };
+  });
+}
