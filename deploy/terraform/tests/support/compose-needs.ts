@@ -43,7 +43,9 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
     seen.add(file);
     addPath(file, 'compose file');
     const dir = path.dirname(file);
-    const doc = (parse(readFileSync(file, 'utf8'), { merge: true }) ?? {}) as ComposeDoc;
+    // `logLevel: 'error'`: Compose's own tags (`!override`, `!reset`) are not YAML
+    // core tags; their values still parse, and only the paths below matter here.
+    const doc = (parse(readFileSync(file, 'utf8'), { merge: true, logLevel: 'error' }) ?? {}) as ComposeDoc;
 
     for (const entry of doc.include ?? []) {
       const paths = typeof entry === 'string' ? [entry] : [entry.path].flat();
