@@ -17,7 +17,8 @@ export interface Metrics {
   registry: Registry;
   httpRequests: Counter<'method' | 'route' | 'status_code'>;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
-  httpInFlight: Gauge;
+  /** Requests being handled; the gauge reads it at scrape time, so a request costs an addition, not a gauge update. */
+  httpInFlight: { count: number };
   todosCreated: Counter;
   todosCompleted: Counter;
   todosDeleted: Counter;
@@ -35,8 +36,19 @@ export function createMetrics(options: { version: string; registry?: Registry })
     registers: [registry],
   }).set({ version: options.version }, 1);
 
+  const httpInFlight = { count: 0 };
+  new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'HTTP requests being handled right now',
+    registers: [registry],
+    collect() {
+      this.set(httpInFlight.count);
+    },
+  });
+
   return {
     registry,
+    httpInFlight,
     httpRequests: new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests answered, by route template and status code',
@@ -48,11 +60,6 @@ export function createMetrics(options: { version: string; registry?: Registry })
       help: 'Time from receiving a request to finishing its response',
       labelNames: ['method', 'route', 'status_code'],
       buckets: HTTP_DURATION_BUCKETS,
-      registers: [registry],
-    }),
-    httpInFlight: new Gauge({
-      name: 'http_requests_in_flight',
-      help: 'HTTP requests being handled right now',
       registers: [registry],
     }),
     todosCreated: new Counter({ name: 'todo_tasks_created_total', help: 'Todos created', registers: [registry] }),

@@ -1,17 +1,16 @@
 import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Config } from '../../config/config.js';
 import type { Readiness } from '../../domain/readiness.js';
 import type { TodoService } from '../../domain/todo.service.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { RequestContext } from '../../observability/request-context.js';
-import { accessLog } from './middleware/access-log.js';
 import { errorHandler, notFound } from './middleware/errors.js';
-import { httpMetrics } from './middleware/http-metrics.js';
+import { observeResponses } from './middleware/observe-responses.js';
 import { rateLimitPerClient } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { ROUTING_OPTIONS } from './router.js';
 import type { TrustedProxies } from './trust-proxy.js';
 import { chaosRoutes } from './routes/chaos.routes.js';
@@ -45,17 +44,24 @@ export function createApp(deps: AppDependencies): Express {
     if (deps.readiness.isShuttingDown) res.set('Connection', 'close');
     next();
   });
-  // Off only while the benchmark measures their cost (HTTP_METRICS, ACCESS_LOG).
-  if (deps.config.instrumentation.httpMetrics) app.use(httpMetrics(deps.metrics));
-  if (deps.config.instrumentation.accessLog) app.use(accessLog(deps.logger));
-  app.use(helmet());
   app.use(
-    cors({
-      origin: deps.config.corsOrigins.length > 0 ? deps.config.corsOrigins : false,
-      exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After'],
-      maxAge: 600,
+    observeResponses({
+      // Off only while the benchmark measures their cost (HTTP_METRICS, ACCESS_LOG).
+      metrics: deps.config.instrumentation.httpMetrics ? deps.metrics : undefined,
+      logger: deps.config.instrumentation.accessLog ? deps.logger : undefined,
     }),
   );
+  app.use(securityHeaders());
+  // No origins configured: no CORS headers at all, and no middleware to decide that per request.
+  if (deps.config.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: deps.config.corsOrigins,
+        exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.use(healthRoutes(deps.readiness));
   app.use(metricsRoutes(deps.metrics.registry));

@@ -1,8 +1,12 @@
+import { createServer, get as httpGet } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { pollUntil } from '@observable-todo/test-support/poll';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@observable-todo/test-support/ports';
 import { createTestDatabase, type TestDatabase } from '@observable-todo/test-support/postgres';
 import { baselineValue, metricValue, startTestService, type TestService } from '../../test-support/service.js';
+import { API_SECURITY_HEADERS } from './middleware/security-headers.js';
 
 let db: TestDatabase;
 let service: TestService;
@@ -144,6 +148,32 @@ describe('access log: one ECS line per request', () => {
   });
 });
 
+describe('a client that goes away before the response', () => {
+  it('is logged once as aborted, counted once, and leaves no request in flight', async () => {
+    const server = createServer(service.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const id = 'client-went-away';
+      const labels = { method: 'GET', route: '/api/simulate-latency', status_code: '200' };
+      const before = await baselineValue(service, 'http_requests_total', labels);
+      const client = httpGet({ host: '127.0.0.1', port, path: '/api/simulate-latency?ms=400', headers: { 'X-Request-Id': id } });
+      client.on('error', () => undefined); // the socket is destroyed on purpose
+      await pollUntil(async () => (await api().get('/metrics')).text, (text) => /^http_requests_in_flight [1-9]/m.test(text), { timeoutMs: 5_000, what: 'the request in flight' });
+      client.destroy();
+      await pollUntil(() => Promise.resolve(service.logs.forRequest(id)), (lines) => lines.length > 0, { timeoutMs: 5_000, what: 'the aborted request\'s line' });
+      // The handler's own response later must not produce a second line or count.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(service.logs.forRequest(id)).toEqual([expect.objectContaining({ 'event.outcome': 'unknown', 'labels.aborted': 'true', 'url.path': '/api/simulate-latency' })]);
+      const scrape = (await api().get('/metrics')).text;
+      expect(scrape).toMatch(/^http_requests_in_flight 1$/m); // the scrape itself
+      expect((await metricValue(service, 'http_requests_total', labels)) - before).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('metrics', () => {
   it('serves the Prometheus exposition format with every metric family the dashboards use', async () => {
     const response = await api().get('/metrics').expect(200);
@@ -275,12 +305,14 @@ describe('routing is exact about case, encoding and slashes', () => {
 });
 
 describe('HTTP hardening', () => {
-  it('sends helmet headers and no X-Powered-By', async () => {
-    const response = await api().get('/api/todos').expect(200);
-    expect(response.headers['x-powered-by']).toBeUndefined();
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(response.headers['strict-transport-security']).toBeDefined();
+  it('sends the JSON API security headers, on errors too, and no X-Powered-By', async () => {
+    for (const path of ['/api/todos', '/nowhere']) {
+      const response = await api().get(path);
+      expect(response.headers['x-powered-by'], path).toBeUndefined();
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) expect(response.headers[name.toLowerCase()], `${path} ${name}`).toBe(value);
+    }
+    expect(API_SECURITY_HEADERS['Content-Security-Policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(API_SECURITY_HEADERS['X-Content-Type-Options']).toBe('nosniff');
   });
 
   it('allows CORS only from the configured origins', async () => {

@@ -1,0 +1,71 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { errorFields, type Logger } from '../../../observability/logger.js';
+import { UNMATCHED_ROUTE, type Metrics } from '../../../observability/metrics.js';
+
+/** Probes and scrapes arrive every few seconds; at debug level they do not drown the real traffic. */
+const PROBE_PATHS = new Set(['/metrics', '/health', '/health/live', '/health/ready']);
+
+export interface ResponseObservers {
+  /** Request count, duration and in-flight gauge; off only while the benchmark measures their cost (HTTP_METRICS). */
+  metrics?: Metrics | undefined;
+  /** One access-log line per request; off only while the benchmark measures its cost (ACCESS_LOG). */
+  logger?: Logger | undefined;
+}
+
+/**
+ * Metrics and the access log for every response, from one `close` listener:
+ * Node emits `close` once per response, after `finish` when it was sent
+ * whole, alone when the client went away first (`writableFinished` tells
+ * which). One listener instead of one per concern and event is a measured
+ * part of what the instrumentation costs per request.
+ */
+export function observeResponses({ metrics, logger }: ResponseObservers): RequestHandler {
+  if (metrics === undefined && logger === undefined) return (_req, _res, next) => next();
+  return (req, res, next) => {
+    const startedAt = process.hrtime.bigint();
+    if (metrics !== undefined) metrics.httpInFlight.count += 1;
+    res.once('close', () => {
+      const nanoseconds = Number(process.hrtime.bigint() - startedAt);
+      if (metrics !== undefined) {
+        metrics.httpInFlight.count -= 1;
+        const labels = { method: req.method, route: routeLabel(req), status_code: String(res.statusCode) };
+        metrics.httpRequests.inc(labels);
+        metrics.httpDuration.observe(labels, nanoseconds / 1e9);
+      }
+      if (logger !== undefined) writeAccessLine(logger, req, res, nanoseconds);
+    });
+    next();
+  };
+}
+
+/** The route template (`/api/todos/:id`), never the raw path, so labels stay bounded. */
+export function routeLabel(req: Request): string {
+  const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? req.baseUrl + path : UNMATCHED_ROUTE;
+}
+
+/**
+ * One ECS line per request, with the fields set explicitly: no headers,
+ * no bodies, no query string (it can carry personal data).
+ */
+function writeAccessLine(logger: Logger, req: Request, res: Response, nanoseconds: number): void {
+  const status = res.statusCode;
+  const path = req.originalUrl.split('?', 1)[0] ?? '/';
+  const error: unknown = res.locals.error;
+  // Trusted 5xx (503 while PostgreSQL is away) are expected: warn, no stack. Bugs keep error and their stack.
+  const trusted = res.locals.errorTrusted === true;
+  const level = status >= 500 && !trusted ? 'error' : status >= 400 ? 'warn' : PROBE_PATHS.has(path) ? 'debug' : 'info';
+  // winston formats a line (ECS fields, JSON) before its transport drops it by
+  // level: at the default `info`, every probe and scrape would pay that for nothing.
+  if (!logger.isLevelEnabled(level)) return;
+  logger.log(level, `${req.method} ${path} ${status}`, {
+    'http.request.id': res.locals.requestId as string,
+    'http.request.method': req.method,
+    'url.path': path,
+    'http.response.status_code': status,
+    // ECS event.duration is in nanoseconds.
+    'event.duration': nanoseconds,
+    ...(res.writableFinished ? {} : { 'event.outcome': 'unknown', 'labels.aborted': 'true' }),
+    ...(status >= 500 && error !== undefined ? errorFields(error, { stack: !trusted }) : {}),
+  });
+}
