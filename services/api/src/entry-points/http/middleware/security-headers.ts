@@ -3,10 +3,10 @@ import type { RequestHandler } from 'express';
 /**
  * The response headers of a JSON API (OWASP REST Security Cheat Sheet), set
  * from one table built once. helmet() sets 13 headers meant for HTML pages
- * through one small middleware each; measured in-process it cost about 30 µs
- * per request, as much as Express's whole routing (README, Benchmark). Pages
- * are served by nginx, which sets its own, stricter browser headers and hides
- * these (services/frontend/nginx/templates/default.conf.template).
+ * through one small middleware each: about twice the CPU of this table per
+ * request (README, Benchmark). Pages are served by nginx, which sets its own
+ * browser headers and hides these
+ * (services/frontend/nginx/templates/default.conf.template).
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   // A JSON body is never a document: no scripts, styles or frames from it.
