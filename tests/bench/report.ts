@@ -34,11 +34,13 @@ export class Report {
 
   /** Rows of a comparison: median (min–max) over the rounds. */
   static measuredRows(measured: Measured[]): string[][] {
+    const cpu = measured.some((m) => m.cpuUs !== undefined);
     return [
-      ['contender', 'req/s saturated', 'p50 ms sat.', 'p99 ms sat.', 'fixed rate req/s', 'p50 ms', 'p99 ms', 'non-2xx/errors'],
+      ['contender', 'req/s saturated', ...(cpu ? ['CPU µs/req'] : []), 'p50 ms sat.', 'p99 ms sat.', 'fixed rate req/s', 'p50 ms', 'p99 ms', 'non-2xx/errors'],
       ...measured.map((m) => [
         m.name,
         showSpread(m.rps),
+        ...(cpu ? [m.cpuUs === undefined ? '' : showSpread(m.cpuUs)] : []),
         showSpread(m.p50AtSaturation),
         showSpread(m.p99AtSaturation),
         String(m.rate),

@@ -1,5 +1,6 @@
 // Load and statistics for `npm run bench`: autocannon runs, interleaved rounds
 // (A B C A B C …, each contender warmed up first), medians with min/max.
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -12,6 +13,22 @@ export interface Contender {
   name: string;
   url: string;
   request: autocannon.Request;
+  /** Host pid of the serving process: its CPU time per request is measured too. */
+  pid?: number;
+}
+
+/** Kernel clock ticks per second (`getconf CLK_TCK`): 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds a host process (all its threads: JavaScript, GC, libuv) has used,
+ * user plus system, from /proc/<pid>/stat (fields 14 and 15).
+ */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces; fields after it are plain.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 export interface Run {
@@ -20,6 +37,8 @@ export interface Run {
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU the serving process spent per answered request, µs; undefined without a pid. */
+  cpuUs?: number;
 }
 
 export interface Spread {
@@ -39,6 +58,15 @@ export interface Measured {
   p50: Spread;
   p99: Spread;
   failures: number;
+  /** Saturated rounds: the server's own CPU per request, µs (Contender.pid). */
+  cpuUs?: Spread;
+  /** The same, round by round, for ratios between contenders of one round. */
+  cpuUsByRound?: number[];
+}
+
+/** Median over rounds of a/b within each round: neighbours in time share the machine's mood. */
+export function pairedRatio(a: number[], b: number[]): Spread {
+  return spread(a.map((value, round) => value / b[round]!));
 }
 
 export function spread(values: number[]): Spread {
@@ -49,6 +77,7 @@ export function spread(values: number[]): Spread {
 }
 
 export async function load(contender: Contender, options: { seconds: number; connections?: number; rate?: number }): Promise<Run> {
+  const cpuBefore = contender.pid === undefined ? 0 : cpuSecondsOf(contender.pid);
   const result = await autocannon({
     url: contender.url,
     connections: options.connections ?? CONNECTIONS,
@@ -56,12 +85,14 @@ export async function load(contender: Contender, options: { seconds: number; con
     requests: [contender.request],
     ...(options.rate === undefined ? {} : { overallRate: options.rate }),
   });
+  const cpuUs = contender.pid === undefined ? undefined : ((cpuSecondsOf(contender.pid) - cpuBefore) * 1e6) / Math.max(1, result.requests.total);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    ...(cpuUs === undefined ? {} : { cpuUs }),
   };
 }
 
@@ -93,6 +124,9 @@ export async function compare(contenders: Contender[]): Promise<Measured[]> {
       p50: spread(paced[index]!.map((run) => run.p50)),
       p99: spread(paced[index]!.map((run) => run.p99)),
       failures: all.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
+      ...(contender.pid === undefined
+        ? {}
+        : { cpuUs: spread(saturated[index]!.map((run) => run.cpuUs ?? NaN)), cpuUsByRound: saturated[index]!.map((run) => run.cpuUs ?? NaN) }),
     };
   });
 }
