@@ -7,6 +7,9 @@
  * so k6's series and the API's line up per endpoint and a run with a thousand
  * todo ids still has one series per route.
  */
+// A type only: k6 strips it, so its runtime never resolves the package.
+import type { Todo } from '@observable-todo/contract';
+
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type Flow = 'user' | 'chaos';
 
@@ -81,13 +84,8 @@ export const simulateLatency = (chaosBase: string, ms: number) => {
 // ---------------------------------------------------------------------------
 // Body checks: what each answer must contain, on the parsed JSON body.
 
-export interface Todo {
-  id: number;
-  title: string;
-  completed: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+// Types only: k6 strips them, so its runtime never resolves the package.
+export type { Todo } from '@observable-todo/contract';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

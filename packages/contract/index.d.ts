@@ -6,3 +6,18 @@ export declare function titleLength(title: string): number;
 export declare function normalizeTitle(raw: string): string;
 /** The API's message for what is wrong with a normalised title, or undefined when it is valid. */
 export declare function titleProblem(title: string): string | undefined;
+
+/** A todo as the API sends it in JSON (dates as ISO 8601 strings). */
+export interface Todo {
+  id: number;
+  title: string;
+  completed: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /api/todos: one page and the total across pages. */
+export interface TodoPage {
+  items: Todo[];
+  total: number;
+}

@@ -1,12 +1,6 @@
-import { normalizeTitle, TITLE_MAX_LENGTH, titleLength, titleProblem } from '@observable-todo/contract';
+import { normalizeTitle, TITLE_MAX_LENGTH, titleLength, titleProblem, type Todo, type TodoPage } from '@observable-todo/contract';
 
-export interface Todo {
-  id: number;
-  title: string;
-  completed: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Todo, TodoPage };
 
 export const FILTERS = ['all', 'active', 'done'] as const;
 export type Filter = (typeof FILTERS)[number];
@@ -97,11 +91,6 @@ export function parseTodo(value: unknown): Todo | null {
     createdAt: typeof createdAt === 'string' ? createdAt : '',
     updatedAt: typeof updatedAt === 'string' ? updatedAt : '',
   };
-}
-
-export interface TodoPage {
-  items: Todo[];
-  total: number;
 }
 
 export function parseTodoPage(value: unknown): TodoPage | null {
