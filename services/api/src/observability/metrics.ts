@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PoolStats } from '../data-access/database.js';
+import { HttpRequestMetrics } from './http-request-metrics.js';
 import type { ReadinessSnapshot } from '../domain/readiness.js';
 
 /**
@@ -15,8 +16,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 export interface Metrics {
   registry: Registry;
-  httpRequests: Counter<'method' | 'route' | 'status_code'>;
-  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** http_requests_total and http_request_duration_seconds, by method, route template and status code. */
+  http: HttpRequestMetrics;
   /** Requests being handled; the gauge reads it at scrape time, so a request costs an addition, not a gauge update. */
   httpInFlight: { count: number };
   todosCreated: Counter;
@@ -49,18 +50,13 @@ export function createMetrics(options: { version: string; registry?: Registry })
   return {
     registry,
     httpInFlight,
-    httpRequests: new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by route template and status code',
-      labelNames: ['method', 'route', 'status_code'],
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from receiving a request to finishing its response',
-      labelNames: ['method', 'route', 'status_code'],
+    http: new HttpRequestMetrics({
+      registry,
       buckets: HTTP_DURATION_BUCKETS,
-      registers: [registry],
+      counterName: 'http_requests_total',
+      counterHelp: 'HTTP requests answered, by route template and status code',
+      histogramName: 'http_request_duration_seconds',
+      histogramHelp: 'Time from receiving a request to finishing its response',
     }),
     todosCreated: new Counter({ name: 'todo_tasks_created_total', help: 'Todos created', registers: [registry] }),
     todosCompleted: new Counter({

@@ -21,7 +21,6 @@ export interface ResponseObservers {
  */
 export function observeResponses({ metrics, logger }: ResponseObservers): RequestHandler {
   if (metrics === undefined && logger === undefined) return (_req, _res, next) => next();
-  const labelsOf = metrics === undefined ? undefined : labelCache();
   return (req, res, next) => {
     // A double, not hrtime.bigint(): no allocation per request, and sub-microsecond resolution.
     const startedAt = performance.now();
@@ -31,33 +30,11 @@ export function observeResponses({ metrics, logger }: ResponseObservers): Reques
       const route = routeLabel(req);
       if (metrics !== undefined) {
         metrics.httpInFlight.count -= 1;
-        const labels = labelsOf!(req.method, route, res.statusCode);
-        metrics.httpRequests.inc(labels);
-        metrics.httpDuration.observe(labels, milliseconds / 1000);
+        metrics.http.record(req.method, route, res.statusCode, milliseconds / 1000);
       }
       if (logger !== undefined) writeAccessLine(logger, req, res, route, milliseconds);
     });
     next();
-  };
-}
-
-type HttpLabels = { method: string; route: string; status_code: string };
-
-/**
- * One label object per method, route template and status code, built once:
- * the set is bounded (route templates, not paths), and a request then
- * allocates nothing for its labels.
- */
-function labelCache(): (method: string, route: string, status: number) => HttpLabels {
-  const cache = new Map<string, HttpLabels>();
-  return (method, route, status) => {
-    const key = `${method} ${status} ${route}`;
-    let labels = cache.get(key);
-    if (labels === undefined) {
-      labels = { method, route, status_code: String(status) };
-      cache.set(key, labels);
-    }
-    return labels;
   };
 }
 
