@@ -65,6 +65,14 @@ describe('HTTP request metrics recorded as plain numbers', () => {
     expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} 2$/m);
   });
 
+  it('starts both families again from zero on Registry#resetMetrics(), as prom-client\'s own do', async () => {
+    const registry = new Registry();
+    const recorder = new HttpRequestMetrics({ registry, buckets: HTTP_DURATION_BUCKETS, ...NAMES });
+    recorder.record('GET', '/health/live', 200, 0.001);
+    registry.resetMetrics();
+    expect(await registry.metrics()).toBe(await reference([]).metrics());
+  });
+
   it('exposes the families with no series before the first request, as prom-client does', async () => {
     const registry = new Registry();
     new HttpRequestMetrics({ registry, buckets: HTTP_DURATION_BUCKETS, ...NAMES });

@@ -73,6 +73,10 @@ export class HttpRequestMetrics {
       help,
       type: 'histogram',
       aggregator: 'sum',
+      // Registry#resetMetrics(): the counter reads the same series, so both start again from zero.
+      reset: () => {
+        this.series.clear();
+      },
       get: () => {
         const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
         for (const { labels, count, sum, buckets } of this.series.values()) {
@@ -88,7 +92,7 @@ export class HttpRequestMetrics {
         return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
       },
     };
-    // The registry reads name, help, type, aggregator and get(); Metric's other members serve only prom-client's own classes.
+    // The registry reads name, help, type, aggregator, get() and reset(); Metric's other members serve only prom-client's own classes.
     return metric as unknown as Metric;
   }
 }
