@@ -84,8 +84,7 @@ export const simulateLatency = (chaosBase: string, ms: number) => {
 // ---------------------------------------------------------------------------
 // Body checks: what each answer must contain, on the parsed JSON body.
 
-// Types only: k6 strips them, so its runtime never resolves the package.
-export type { Todo } from '@observable-todo/contract';
+export type { Todo };
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

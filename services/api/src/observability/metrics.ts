@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PoolStats } from '../data-access/database.js';
-import { HttpRequestMetrics } from './http-request-metrics.js';
 import type { ReadinessSnapshot } from '../domain/readiness.js';
+import { HttpRequestMetrics } from './http-request-metrics.js';
 
 /**
  * Latency buckets (seconds). 0.1, 0.25, 0.5 and 1 are the SLO thresholds, so
