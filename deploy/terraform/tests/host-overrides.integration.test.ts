@@ -33,6 +33,7 @@ interface Service {
   networks?: Record<string, { aliases?: string[] } | null>;
   configs?: { source: string; target: string }[];
   profiles?: string[];
+  logging?: { driver?: string; options?: Record<string, string> };
 }
 interface Config {
   services: Record<string, Service>;
@@ -129,6 +130,19 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
       ...LOOPBACK_ONLY,
       frontend: ['0.0.0.0:80->8080', '127.0.0.1:8080->8080'],
     });
+  });
+
+  it.each([
+    ['single-host.yaml', {}],
+    ['app-host.yaml', BOTH],
+    ['monitoring-host.yaml', BOTH],
+  ])('%s: every service logs to rotated json-file with the service label Fluent Bit ships', (override, env) => {
+    const result = config(override, env);
+    expect(result.code, result.stderr).toBe(0);
+    const without = Object.entries(result.config!.services)
+      .filter(([, s]) => s.logging?.driver !== 'json-file' || s.logging.options?.labels !== 'com.docker.compose.service' || s.logging.options['max-size'] === undefined)
+      .map(([name]) => name);
+    expect(without).toEqual([]);
   });
 
   it("app host: the monitoring host's ports on the private address only, the frontend on 80", () => {
