@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import type autocannon from 'autocannon';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { pollUntil } from '@observable-todo/test-support/poll';
-import { docker, mappedUrl, publishedUrl, REPO_ROOT, startStack, v8HeapLimitBytes } from '../e2e/support/compose-stack.js';
+import { docker, mappedUrl, publishedUrl, REPO_ROOT, startStack, stopStack, v8HeapLimitBytes } from '../e2e/support/compose-stack.js';
 import { compare, CONNECTIONS, pairedRatio, RATE_SHARE, ROUNDS, SECONDS, spread, type Measured } from './runner.js';
 import { mib, Report, showSpread } from './report.js';
 
@@ -429,7 +429,7 @@ async function main(): Promise<void> {
     report.finish(join(REPO_ROOT, 'artifacts/bench'), header);
   } finally {
     for (const id of containers) await docker('rm', '-f', id).catch(() => '');
-    for (const stack of stacks.reverse()) await stack.down({ removeVolumes: true });
+    for (const stack of stacks.reverse()) await stopStack(stack);
   }
 }
 

@@ -2,7 +2,7 @@ import { Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertingRules, dashboardExprs, dashboards, expandGrafanaMacros, ruleFiles } from '@observable-todo/test-support/repo';
 import { pollUntil } from '@observable-todo/test-support/poll';
-import { docker, mappedUrl, publishedUrl, startStack } from './support/compose-stack.js';
+import { docker, mappedUrl, publishedUrl, startStack, stopStack } from './support/compose-stack.js';
 import { E2E_TIMINGS, generateMonitoringConfigs, withoutTimings, type GeneratedConfigs } from './support/monitoring-configs.js';
 import { AlertmanagerClient, PrometheusClient } from './support/prometheus-client.js';
 import { SlackReceiver, type SlackMessage } from './support/slack-receiver.js';
@@ -97,7 +97,7 @@ beforeAll(async () => {
 afterAll(async () => {
   traffic.forEach((t) => t.stop());
   if (timings.length > 0) console.log(`[alert timing] summary\n  ${timings.join('\n  ')}`);
-  await stack?.down({ removeVolumes: true });
+  await stopStack(stack);
 });
 
 describe('the test overlay', () => {

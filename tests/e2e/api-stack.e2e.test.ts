@@ -6,7 +6,7 @@ import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { dashboardExprs, dashboards, ruleFiles } from '@observable-todo/test-support/repo';
-import { docker, mappedUrl, publishedUrl, startStack, v8HeapLimitBytes } from './support/compose-stack.js';
+import { docker, mappedUrl, publishedUrl, startStack, stopStack, v8HeapLimitBytes } from './support/compose-stack.js';
 
 /**
  * The API image and deploy/compose/app.yaml as a user runs them, with the debug
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.down({ removeVolumes: true });
+  await stopStack(stack);
   rmSync(secretsDir, { recursive: true, force: true });
 });
 

@@ -1,7 +1,7 @@
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeImage, dashboards } from '@observable-todo/test-support/repo';
-import { docker, mappedUrl, startStack } from './support/compose-stack.js';
+import { docker, mappedUrl, startStack, stopStack } from './support/compose-stack.js';
 import { imageAvailability } from './support/images.js';
 
 /**
@@ -25,7 +25,7 @@ describe.skipIf(!availability.ok)(`Grafana (${GRAFANA_IMAGE})`, () => {
   });
 
   afterAll(async () => {
-    await stack?.down({ removeVolumes: true });
+    await stopStack(stack);
   });
 
   const get = (path: string, auth = true) => fetch(`${grafana}${path}`, { headers: auth ? { Authorization: authorization } : {} });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chaosProblem, rateLimitPerMinute, stackProblem, type Probe } from '../../loadtest/lib/preflight.ts';
 import { composeImage } from '@observable-todo/test-support/repo';
 import { pollUntil } from '@observable-todo/test-support/poll';
-import { docker, mappedUrl, REPO_ROOT, startStack } from './support/compose-stack.js';
+import { docker, mappedUrl, REPO_ROOT, startStack, stopStack } from './support/compose-stack.js';
 import { imageAvailability } from './support/images.js';
 import { PrometheusClient } from './support/prometheus-client.js';
 
@@ -41,7 +41,7 @@ describe('load testing on the compose stack', () => {
   });
 
   afterAll(async () => {
-    await stack?.down({ removeVolumes: true });
+    await stopStack(stack);
     if (resultsDir) rmSync(resultsDir, { recursive: true, force: true });
   });
 

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeImage } from '@observable-todo/test-support/repo';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { installedMappings, leafFields } from '../../logging/tests/support.js';
-import { REPO_ROOT, docker, publishedUrl } from './support/compose-stack.js';
+import { REPO_ROOT, docker, publishedUrl, stopStack } from './support/compose-stack.js';
 import { imageAvailability } from './support/images.js';
 import { PrometheusClient } from './support/prometheus-client.js';
 
@@ -37,6 +37,7 @@ interface SearchHit {
 
 describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE}, ${FLUENT_BIT_IMAGE})`, () => {
   let stack: StartedDockerComposeEnvironment;
+  const project = `testcontainers-${randomUUID().slice(0, 12)}`;
   let id: (service: string) => string;
   let frontend: string;
   let prometheus: PrometheusClient;
@@ -76,6 +77,7 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
   beforeAll(async () => {
     const started = Date.now();
     stack = await new DockerComposeEnvironment(REPO_ROOT, ['compose.yaml'])
+      .withProjectName(project)
       .withBuild()
       .withEnvironment({
         API_PORT: '0', FRONTEND_PORT: '0', PROMETHEUS_PORT: '0', ALERTMANAGER_PORT: '0', GRAFANA_PORT: '0',
@@ -100,7 +102,7 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
 
   afterAll(async () => {
     console.log(`\nlogging e2e timings:\n${timings.map(([what, ms]) => `  ${what}: ${(ms / 1000).toFixed(1)} s`).join('\n')}`);
-    await stack?.down({ removeVolumes: true });
+    await stopStack(stack, project);
   });
 
   it('accepts its Fluent Bit configuration (fluent-bit --dry-run, unknown keys included)', async () => {

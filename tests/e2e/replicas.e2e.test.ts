@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '@observable-todo/test-support/poll';
-import { docker, mappedUrl, REPO_ROOT, startStack } from './support/compose-stack.js';
+import { docker, mappedUrl, REPO_ROOT, startStack, stopStack } from './support/compose-stack.js';
 import { generateMonitoringConfigs, withoutTimings, type GeneratedConfigs } from './support/monitoring-configs.js';
 import { PrometheusClient } from './support/prometheus-client.js';
 
@@ -88,7 +88,7 @@ describe('two API replicas behind nginx', () => {
   });
 
   afterAll(async () => {
-    await stack?.down({ removeVolumes: true });
+    await stopStack(stack);
   });
 
   it('runs on the shipped prometheus.yml, only its intervals shortened', () => {

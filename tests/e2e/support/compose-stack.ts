@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment, type WaitStrategy } from 'testcontainers';
+import { isActiveEndpointsError, recoverRefusedNetworks } from '@observable-todo/test-support/compose-networks';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -30,7 +32,9 @@ export interface StackOptions {
 
 /** Brings up the repository's own compose files (built locally), waiting on their health checks. */
 export async function startStack(options: StackOptions): Promise<StartedDockerComposeEnvironment> {
+  const project = `testcontainers-${randomUUID().slice(0, 12)}`;
   let environment = new DockerComposeEnvironment(REPO_ROOT, options.files)
+    .withProjectName(project)
     .withBuild()
     .withEnvironment({ ...EPHEMERAL_PORTS, ...options.env })
     // Services have health checks ("started" is not "ready"), except images
@@ -43,7 +47,30 @@ export async function startStack(options: StackOptions): Promise<StartedDockerCo
   for (const [container, wait] of Object.entries(options.waits ?? {})) {
     environment = environment.withWaitStrategy(container, wait);
   }
-  return environment.up(options.services);
+  const stack = await environment.up(options.services);
+  projects.set(stack, project);
+  return stack;
+}
+
+const projects = new WeakMap<StartedDockerComposeEnvironment, string>();
+
+/**
+ * `docker compose down --volumes` for a stack startStack() started (any other
+ * stack: pass its project name). Ryuk is
+ * disabled on these machines, so nothing else removes it. When the engine
+ * refuses a network for endpoints it has not released yet (a known Docker
+ * 20.10 race, see compose-networks.ts), the network is removed with a retry
+ * budget, with a warning, instead of failing a file whose tests have all
+ * reported. Any other failure is thrown.
+ */
+export async function stopStack(stack: StartedDockerComposeEnvironment | undefined, project = stack && projects.get(stack)): Promise<void> {
+  if (!stack) return;
+  try {
+    await stack.down({ removeVolumes: true });
+  } catch (error) {
+    if (!isActiveEndpointsError(error) || !project) throw error;
+    await recoverRefusedNetworks(project);
+  }
 }
 
 /**

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { isActiveEndpointsError, recoverRefusedNetworks, removeProjectNetworks } from './compose-networks.js';
+
+const execFileAsync = promisify(execFile);
+const docker = async (...args: string[]) => (await execFileAsync('docker', args)).stdout.trim();
+
+// Any local image with a shell will do; this one is on every machine the suites run on.
+const IMAGE = 'debian:trixie-slim';
+
+describe('removeProjectNetworks: the teardown after compose down refused a network', () => {
+  const project = `todo-netrm-${randomUUID().slice(0, 8)}`;
+  const network = `${project}_default`;
+  let container = '';
+
+  afterAll(async () => {
+    if (container) await docker('rm', '--force', container).catch(() => undefined);
+    await docker('network', 'rm', network).catch(() => undefined);
+  });
+
+  it('force-disconnects the endpoint the daemon still holds, removes the network and names what it disconnected', async () => {
+    await docker('network', 'create', '--label', `com.docker.compose.project=${project}`, network);
+    container = await docker('run', '--detach', '--network', network, '--name', `${project}-left-1`, IMAGE, 'sleep', 'infinity');
+
+    // The state compose down stops at: the daemon refuses, naming active endpoints.
+    const refused = await docker('network', 'rm', network).then(() => null, (error: unknown) => error);
+    expect(isActiveEndpointsError(refused)).toBe(true);
+
+    const disconnected = await removeProjectNetworks(project, { timeoutMs: 10_000 });
+
+    expect(disconnected).toEqual([`${network}: ${project}-left-1`]);
+    expect(await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).toBe('');
+  });
+
+  it('leaves other projects alone and does nothing when the project has no network left', async () => {
+    const other = `todo-netrm-other-${randomUUID().slice(0, 8)}`;
+    await docker('network', 'create', '--label', `com.docker.compose.project=${other}`, `${other}_default`);
+    try {
+      expect(await removeProjectNetworks(`${project}-none`, { timeoutMs: 5_000 })).toEqual([]);
+      expect(await docker('network', 'ls', '--quiet', '--filter', `name=${other}_default`)).not.toBe('');
+    } finally {
+      await docker('network', 'rm', `${other}_default`);
+    }
+  });
+
+  it('recoverRefusedNetworks removes the network and warns, naming the project and the endpoint it disconnected', async () => {
+    const again = `${project}-again`;
+    await docker('network', 'create', '--label', `com.docker.compose.project=${again}`, `${again}_default`);
+    const left = await docker('run', '--detach', '--rm', '--network', `${again}_default`, '--name', `${again}-left-1`, IMAGE, 'sleep', 'infinity');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await recoverRefusedNetworks(again, { timeoutMs: 10_000 });
+      expect(warn.mock.calls).toEqual([[expect.stringMatching(new RegExp(`refused ${again}'s network .*disconnecting: ${again}_default: ${again}-left-1$`))]]);
+      expect(await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${again}`)).toBe('');
+    } finally {
+      warn.mockRestore();
+      await docker('rm', '--force', left).catch(() => undefined);
+    }
+  });
+
+  it('tells the refusal apart from other failures', () => {
+    expect(isActiveEndpointsError(new Error('error while removing network: network x_default id 2da9 has active endpoints'))).toBe(true);
+    expect(isActiveEndpointsError(new Error('No such container: x'))).toBe(false);
+    expect(isActiveEndpointsError('has active endpoints')).toBe(false);
+  });
+});
