@@ -54,6 +54,19 @@ describe('HTTP request metrics recorded as plain numbers', () => {
     expect(await registry.metrics()).toContain('http_request_duration_seconds_bucket{le="1",method="GET",route="/api/todos",status_code="503"} 1');
   });
 
+  it('answers the registry\'s JSON (Registry#getMetricsAsJSON) with the same values as prom-client\'s own', async () => {
+    const registry = new Registry();
+    const recorder = new HttpRequestMetrics({ registry, buckets: HTTP_DURATION_BUCKETS, ...NAMES });
+    for (const [method, route, status, seconds] of observations) recorder.record(method, route, status, seconds);
+    // Exemplars are an OpenMetrics feature this exposition does not carry: compared without them.
+    const comparable = async (from: Registry) =>
+      (await from.getMetricsAsJSON()).map(({ values, ...family }) => ({
+        ...family,
+        values: values.map((entry) => ({ labels: entry.labels, value: entry.value, metricName: (entry as { metricName?: string }).metricName })),
+      }));
+    expect(await comparable(registry)).toEqual(await comparable(reference(observations)));
+  });
+
   it('keeps counting across scrapes, never resetting what was already exposed', async () => {
     const registry = new Registry();
     const recorder = new HttpRequestMetrics({ registry, buckets: HTTP_DURATION_BUCKETS, ...NAMES });

@@ -66,8 +66,34 @@ export class HttpRequestMetrics {
     series.buckets[bucket]! += 1;
   }
 
-  /** A histogram in the shape prom-client's registry formats (its Histogram#get()). */
+  /**
+   * A histogram in the shape prom-client's registry formats. getForPromString()
+   * is what the text exposition reads, as for prom-client's own Histogram: each
+   * series' labels go in `sharedLabels`, one object per series kept across
+   * scrapes, which the registry escapes and joins once and caches by identity;
+   * only `le` is formatted per line. get() is the same with the labels merged,
+   * for the registry's JSON.
+   */
   private histogram(name: string, help: string): Metric {
+    const bucketName = `${name}_bucket`;
+    const sumName = `${name}_sum`;
+    const countName = `${name}_count`;
+    const les = [...this.bounds.map((le) => ({ le })), { le: '+Inf' }];
+    const noLabels = {};
+    type Value = { metricName: string; labels: Record<string, string | number>; sharedLabels: HttpLabels; value: number };
+    const forPromString = () => {
+      const values: Value[] = [];
+      for (const { labels, count, sum, buckets } of this.series.values()) {
+        let cumulative = 0;
+        for (let index = 0; index < buckets.length; index++) {
+          cumulative += buckets[index]!;
+          values.push({ metricName: bucketName, labels: les[index]!, sharedLabels: labels, value: cumulative });
+        }
+        values.push({ metricName: sumName, labels: noLabels, sharedLabels: labels, value: sum });
+        values.push({ metricName: countName, labels: noLabels, sharedLabels: labels, value: count });
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    };
     const metric = {
       name,
       help,
@@ -77,22 +103,14 @@ export class HttpRequestMetrics {
       reset: () => {
         this.series.clear();
       },
+      getForPromString: () => Promise.resolve(forPromString()),
       get: () => {
-        const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
-        for (const { labels, count, sum, buckets } of this.series.values()) {
-          let cumulative = 0;
-          this.bounds.forEach((bound, index) => {
-            cumulative += buckets[index]!;
-            values.push({ metricName: `${name}_bucket`, labels: { le: bound, ...labels }, value: cumulative });
-          });
-          values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', ...labels }, value: count });
-          values.push({ metricName: `${name}_sum`, labels, value: sum });
-          values.push({ metricName: `${name}_count`, labels, value: count });
-        }
-        return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
+        const data = forPromString();
+        const values = data.values.map(({ metricName, labels, sharedLabels, value }) => ({ metricName, labels: { ...labels, ...sharedLabels }, value }));
+        return Promise.resolve({ ...data, values });
       },
     };
-    // The registry reads name, help, type, aggregator, get() and reset(); Metric's other members serve only prom-client's own classes.
+    // The registry reads name, help, type, aggregator, get(), getForPromString() and reset(); Metric's other members serve only prom-client's own classes.
     return metric as unknown as Metric;
   }
 }
