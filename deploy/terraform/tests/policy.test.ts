@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseCompose } from '@observable-todo/test-support/repo';
 import { block, blocks, loadConfig, terraformDir, type Hcl, type TerraformConfig } from './support/terraform.js';
 
 // The security properties of deploy/terraform, read from the HCL itself with a
@@ -101,7 +101,7 @@ describe('network exposure', () => {
 
   it("the app host's override publishes exactly the scraped ports on its private address, each service its own", () => {
     type Compose = { services: Record<string, { ports?: string[] }> };
-    const appHost = parseYaml(readFileSync(path.join(terraformDir, 'compose/app-host.yaml'), 'utf8')) as Compose;
+    const appHost = parseCompose<Compose>(readFileSync(path.join(terraformDir, 'compose/app-host.yaml'), 'utf8'));
     const privatePorts = Object.entries(appHost.services).flatMap(([service, s]) =>
       (s.ports ?? []).filter((p) => p.startsWith('${OBSERVABLE_TODO_APP_HOST_IP')).map((p) => [service, Number(p.split(':').pop())] as const),
     );
@@ -109,13 +109,13 @@ describe('network exposure', () => {
     // The public one, and nothing else on another address.
     const others = Object.values(appHost.services).flatMap((s) => (s.ports ?? []).filter((p) => !p.startsWith('${OBSERVABLE_TODO_APP_HOST_IP')));
     expect(others).toEqual(['0.0.0.0:80:8080']);
-    const single = parseYaml(readFileSync(path.join(terraformDir, 'compose/single-host.yaml'), 'utf8')) as Compose;
+    const single = parseCompose<Compose>(readFileSync(path.join(terraformDir, 'compose/single-host.yaml'), 'utf8'));
     expect(Object.values(single.services).flatMap((s) => s.ports ?? [])).toEqual(['0.0.0.0:80:8080']);
   });
 
   it("the monitoring host's override publishes exactly the log-shipping ports, on its private address", () => {
     type Compose = { services: Record<string, { ports?: string[] }> };
-    const monitoring = parseYaml(readFileSync(path.join(terraformDir, 'compose/monitoring-host.yaml'), 'utf8')) as Compose;
+    const monitoring = parseCompose<Compose>(readFileSync(path.join(terraformDir, 'compose/monitoring-host.yaml'), 'utf8'));
     const ports = Object.entries(monitoring.services).flatMap(([service, s]) => (s.ports ?? []).map((p) => [service, p] as const));
     for (const [service, port] of ports) expect(port, service).toMatch(/^\$\{OBSERVABLE_TODO_MONITORING_HOST_IP:\?[^}]*\}:\d+:\d+$/);
     expect(Object.fromEntries(ports.map(([service, p]) => [service, Number(p.split(':').pop())]))).toEqual(local('log_shipping_ports'));

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, YAMLMap, YAMLSeq, type Tags } from 'yaml';
 
 /** Repository root, whatever directory the tests run from. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -9,6 +9,25 @@ export const monitoringDir = path.join(repoRoot, 'monitoring');
 export const rulesDir = path.join(monitoringDir, 'prometheus/rules');
 export const ruleTestsDir = path.join(rulesDir, 'tests');
 export const dashboardsDir = path.join(monitoringDir, 'grafana/dashboards');
+
+/**
+ * Compose's own YAML tags (docs.docker.com/reference/compose-file/merge:
+ * `!override` replaces a merged value, `!reset` removes it). They are not YAML
+ * core tags, so a plain parse warns about each; these read the value as
+ * written (`!reset` of a scalar as null), which is what a test of one file wants.
+ */
+export const COMPOSE_YAML_TAGS: Tags = [
+  { tag: '!override', collection: 'map', nodeClass: YAMLMap },
+  { tag: '!override', collection: 'seq', nodeClass: YAMLSeq },
+  { tag: '!reset', collection: 'map', nodeClass: YAMLMap },
+  { tag: '!reset', collection: 'seq', nodeClass: YAMLSeq },
+  { tag: '!reset', resolve: () => null },
+];
+
+/** One compose file as written, with Compose's tags and YAML merge keys. */
+export function parseCompose<T = unknown>(text: string): T {
+  return parse(text, { merge: true, customTags: COMPOSE_YAML_TAGS }) as T;
+}
 
 /** The image a compose service runs: the compose files are the one place versions are written. */
 export function composeImage(file: string, service: string): string {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parseCompose } from '@observable-todo/test-support/repo';
 
 /**
  * The repository files a compose file needs at `docker compose up --build`,
@@ -43,9 +43,7 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
     seen.add(file);
     addPath(file, 'compose file');
     const dir = path.dirname(file);
-    // `logLevel: 'error'`: Compose's own tags (`!override`, `!reset`) are not YAML
-    // core tags; their values still parse, and only the paths below matter here.
-    const doc = (parse(readFileSync(file, 'utf8'), { merge: true, logLevel: 'error' }) ?? {}) as ComposeDoc;
+    const doc = parseCompose<ComposeDoc | null>(readFileSync(file, 'utf8')) ?? {};
 
     for (const entry of doc.include ?? []) {
       const paths = typeof entry === 'string' ? [entry] : [entry.path].flat();
