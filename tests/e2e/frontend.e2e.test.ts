@@ -24,23 +24,11 @@ interface HttpResponse {
   body: string;
 }
 
-/** node:http rather than fetch: no automatic decompression, so Content-Encoding is what nginx sent. */
-function get(url: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
-  return new Promise((resolvePromise, reject) => {
-    const req = httpRequest(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /**
- * A GET with the path exactly as given. fetch and http.get(url) parse the URL first,
- * which resolves `/./` and `/../` before the request leaves: the edge never sees them.
+ * A GET with the path exactly as given, through node:http rather than fetch: no
+ * automatic decompression, so Content-Encoding is what nginx sent. fetch and
+ * http.get(url) parse the URL first, which resolves `/./` and `/../` before the
+ * request leaves: the edge would never see them.
  */
 function getRawPath(baseUrl: string, rawPath: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
   const { hostname, port } = new URL(baseUrl);
@@ -54,6 +42,12 @@ function getRawPath(baseUrl: string, rawPath: string, headers: Record<string, st
     req.on('error', reject);
     req.end();
   });
+}
+
+/** getRawPath for an ordinary URL. */
+function get(url: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  const { origin, pathname, search } = new URL(url);
+  return getRawPath(origin, pathname + search, headers);
 }
 
 /** The alert-drill endpoints in every spelling a client could send: case, percent-encoding, dot segments, slashes. */
