@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isActiveEndpointsError, recoverRefusedNetworks } from '@observable-todo/test-support/compose-networks';
+import { composeDown } from '@observable-todo/test-support/compose-networks';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { docker, mappedUrl, publishedUrl, REPO_ROOT, startStack, stopStack } from './support/compose-stack.js';
 
@@ -548,11 +548,8 @@ describe('frontend while the database is down at `up` time', () => {
     });
 
   afterAll(async () => {
-    await compose('down', '--volumes', '--remove-orphans').catch(async (error: unknown) => {
-      // The engine's late endpoint release (see compose-networks.ts), not this test's outcome.
-      if (!isActiveEndpointsError(error)) throw error;
-      await recoverRefusedNetworks(project);
-    });
+    // Networks the engine or Compose left behind are removed too (compose-networks.ts).
+    await composeDown(project, () => compose('down', '--volumes', '--remove-orphans'));
   });
 
   it('serves the page (200) and answers /api/ with 502 in the API error envelope', async () => {

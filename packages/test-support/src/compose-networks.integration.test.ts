@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { isActiveEndpointsError, recoverRefusedNetworks, removeProjectNetworks } from './compose-networks.js';
+import { composeDown, isActiveEndpointsError, recoverRefusedNetworks, removeProjectNetworks } from './compose-networks.js';
 
 const execFileAsync = promisify(execFile);
 const docker = async (...args: string[]) => (await execFileAsync('docker', args)).stdout.trim();
@@ -64,5 +67,46 @@ describe('removeProjectNetworks: the teardown after compose down refused a netwo
     expect(isActiveEndpointsError(new Error('error while removing network: network x_default id 2da9 has active endpoints'))).toBe(true);
     expect(isActiveEndpointsError(new Error('No such container: x'))).toBe(false);
     expect(isActiveEndpointsError('has active endpoints')).toBe(false);
+  });
+});
+
+describe('composeDown: a real compose project', () => {
+  const project = `todo-netrm-${randomUUID().slice(0, 8)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'todo-compose-down-'));
+  const file = join(dir, 'compose.yaml');
+  writeFileSync(file, `services:\n  sleeper:\n    image: ${IMAGE}\n    command: [sleep, infinity]\n    init: true\n`);
+  const compose = (...args: string[]) => execFileAsync('docker', ['compose', '-p', project, '-f', file, ...args]);
+  let outsider = '';
+
+  afterAll(async () => {
+    if (outsider) await docker('rm', '--force', outsider).catch(() => undefined);
+    await compose('down', '--volumes').catch(() => undefined);
+    await docker('network', 'rm', `${project}_default`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('removes the network Compose skipped as "still in use" while exiting 0, and warns', async () => {
+    await compose('up', '--detach');
+    // A container of no compose project on the project's network: Compose leaves the network to it.
+    outsider = await docker('run', '--detach', '--rm', '--network', `${project}_default`, IMAGE, 'sleep', 'infinity');
+    const plain = await compose('down', '--volumes');
+    expect(plain.stderr).toContain('Resource is still in use');
+    expect(await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).not.toBe('');
+
+    await compose('up', '--detach');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await composeDown(project, () => compose('down', '--volumes'), { timeoutMs: 10_000 });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toContain(`refused ${project}'s network`);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).toBe('');
+    expect(await docker('ps', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).toBe('');
+  });
+
+  it('throws what `down` threw when it is not the engine\'s refusal', async () => {
+    await expect(composeDown(project, () => Promise.reject(new Error('no such service: nope')))).rejects.toThrow('no such service: nope');
   });
 });

@@ -24,6 +24,11 @@ interface NetworkEndpoints {
   Containers: Record<string, { Name: string }> | null;
 }
 
+/** The ids of the networks Compose created for a project, as its label says. */
+export async function projectNetworks(project: string): Promise<string[]> {
+  return (await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).split('\n').filter(Boolean);
+}
+
 /**
  * Removes what is left of a compose project's networks: each endpoint the
  * daemon still lists is force-disconnected (the documented cure for a stale
@@ -32,7 +37,7 @@ interface NetworkEndpoints {
  * daemon's last answer if a network survives the budget.
  */
 export async function removeProjectNetworks(project: string, options: { timeoutMs?: number } = {}): Promise<string[]> {
-  const ids = (await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).split('\n').filter(Boolean);
+  const ids = await projectNetworks(project);
   const disconnected: string[] = [];
   for (const id of ids) {
     await pollUntil(
@@ -75,4 +80,19 @@ export async function recoverRefusedNetworks(project: string, options: { timeout
   } catch (error) {
     console.warn(`[teardown] compose down refused ${project}'s network and the engine still refuses it; left behind: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Runs a compose project's `down` and then makes sure its networks are gone:
+ * after the engine's refusal above, and after Compose itself skipped a
+ * network it saw in use ("Resource is still in use", docker/compose#10555),
+ * which it reports with exit code 0. Any other failure of `down` is thrown.
+ */
+export async function composeDown(project: string, down: () => Promise<unknown>, options: { timeoutMs?: number } = {}): Promise<void> {
+  try {
+    await down();
+  } catch (error) {
+    if (!isActiveEndpointsError(error)) throw error;
+  }
+  if ((await projectNetworks(project)).length > 0) await recoverRefusedNetworks(project, options);
 }
