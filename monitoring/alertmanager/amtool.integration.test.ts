@@ -29,7 +29,7 @@ describe('amtool', () => {
     const result = await amtool('check-config', CONFIG);
     expect(result.output).toContain('SUCCESS');
     expect(result.output).toContain('- 3 receivers');
-    expect(result.output).toContain('- 5 inhibit rules');
+    expect(result.output).toContain('- 6 inhibit rules');
     expect(result.output).toContain('- 1 templates');
     expect(result.exitCode).toBe(0);
   });
@@ -204,6 +204,10 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
         alert({ alertname: 'HostLowDisk', severity: 'warning', service: 'host' }),
         alert({ alertname: 'EdgeDown', severity: 'critical', service: 'todo-edge', probe: 'ui' }),
         alert({ alertname: 'EdgeErrors', severity: 'critical', service: 'todo-edge', probe: 'api-read' }),
+        alert({ alertname: 'ElasticsearchDownOrRed', severity: 'warning', service: 'elasticsearch' }),
+        alert({ alertname: 'LogShippingRetriesFailing', severity: 'warning', service: 'fluent-bit', name: 'elasticsearch' }),
+        alert({ alertname: 'LogShippingStalled', severity: 'warning', service: 'fluent-bit' }),
+        alert({ alertname: 'LogBufferNearlyFull', severity: 'warning', service: 'fluent-bit', name: 'elasticsearch' }),
       ]),
     });
     expect(posted.status).toBe(200);
@@ -228,6 +232,10 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
         'HostLowDisk/warning': 'active', // no critical HostLowDisk
         'EdgeDown/critical': 'active',
         'EdgeErrors/critical': 'suppressed', // EdgeDown: nginx is gone altogether
+        'ElasticsearchDownOrRed/warning': 'active',
+        'LogShippingRetriesFailing/warning': 'suppressed', // Elasticsearch is down: retrying is the consequence
+        'LogShippingStalled/warning': 'suppressed', // and so is shipping nothing
+        'LogBufferNearlyFull/warning': 'active', // data loss ahead: stays
       });
   });
 
