@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseCompose, repoRoot } from '@observable-todo/test-support/repo';
+import { listFiles, parseCompose, repoRoot, rulesDir } from '@observable-todo/test-support/repo';
 
 /**
  * The docs quote values that live in configuration: ports, intervals, the
@@ -20,10 +20,15 @@ function quoted(text: string, pattern: RegExp): string[] {
   return found;
 }
 
+/** Each published port's variable and its default, as the compose files write them: `127.0.0.1:${GRAFANA_PORT:-3000}:3000`. */
+function publishedDefaults(): Record<string, string> {
+  const compose = ['deploy/compose/app.yaml', 'deploy/compose/debug.yaml', 'deploy/compose/metrics.yaml', 'deploy/compose/dashboards.yaml', 'deploy/compose/logging.yaml'].map(read).join('\n');
+  return Object.fromEntries([...compose.matchAll(/- 127\.0\.0\.1:\$\{(\w+_PORT):-(\d+)\}:\d+/g)].map(([, name, port]) => [name!, port!]));
+}
+
 describe('values the docs quote from the configuration', () => {
   it('the README port table is the published ports\' defaults, one row each', () => {
-    const compose = ['deploy/compose/app.yaml', 'deploy/compose/debug.yaml', 'deploy/compose/metrics.yaml', 'deploy/compose/dashboards.yaml', 'deploy/compose/logging.yaml'].map(read).join('\n');
-    const defaults = Object.fromEntries([...compose.matchAll(/- 127\.0\.0\.1:\$\{(\w+_PORT):-(\d+)\}:\d+/g)].map(([, name, port]) => [name!, port!]));
+    const defaults = publishedDefaults();
     const named = quoted(README, /Ports are variables with these defaults \(([^)]+)\)/)[0]!.match(/\w+_PORT/g)!;
     expect(named.sort()).toEqual(Object.keys(defaults).sort());
     const table = README.slice(README.indexOf('| what | where |'), README.indexOf('Ports are variables'));
@@ -72,5 +77,12 @@ describe('values the docs quote from the configuration', () => {
     const grace = Number(api.stop_grace_period.replace(/s$/, ''));
     expect(quoted(README, /`stop_grace_period` \((\d+) s\) is longer than that/)).toEqual([String(grace)]);
     expect(grace * 1000).toBeGreaterThan(api.environment.SHUTDOWN_DRAIN_DELAY_MS! + api.environment.SHUTDOWN_TIMEOUT_MS!);
+  });
+
+  it("alert and Slack links point at Grafana's and Kibana's published defaults", () => {
+    const { GRAFANA_PORT, KIBANA_PORT } = publishedDefaults();
+    const rules = listFiles(rulesDir, '.yml').map((file) => readFileSync(file, 'utf8')).join('\n');
+    expect(new Set(quoted(rules, /dashboard_url: http:\/\/localhost:(\d+)\//))).toEqual(new Set([GRAFANA_PORT]));
+    expect(quoted(read('monitoring/alertmanager/templates/slack.tmpl'), /http:\/\/localhost:(\d+)\/app\/discover/)).toEqual([KIBANA_PORT]);
   });
 });
