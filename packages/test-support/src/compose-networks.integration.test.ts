@@ -85,12 +85,16 @@ describe('composeDown: a real compose project', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('removes the network Compose skipped as "still in use" while exiting 0, and warns', async () => {
+  it('removes the network Compose left to an outside container (skipped as "still in use" with exit 0, or refused), and warns', async () => {
     await compose('up', '--detach');
     // A container of no compose project on the project's network: Compose leaves the network to it.
     outsider = await docker('run', '--detach', '--rm', '--network', `${project}_default`, IMAGE, 'sleep', 'infinity');
-    const plain = await compose('down', '--volumes');
-    expect(plain.stderr).toContain('Resource is still in use');
+    // Compose 2.18 and later skip the network and exit 0 (2.40 here); older ones fail on the engine's refusal.
+    const plain = await compose('down', '--volumes').then(
+      ({ stderr }) => stderr,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    expect(plain).toMatch(/Resource is still in use|has active endpoints/);
     expect(await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).not.toBe('');
 
     await compose('up', '--detach');
