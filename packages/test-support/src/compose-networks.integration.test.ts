@@ -89,7 +89,7 @@ describe('composeDown: a real compose project', () => {
     await compose('up', '--detach');
     // A container of no compose project on the project's network: Compose leaves the network to it.
     outsider = await docker('run', '--detach', '--rm', '--network', `${project}_default`, IMAGE, 'sleep', 'infinity');
-    // Compose 2.18 and later skip the network and exit 0 (2.40 here); older ones fail on the engine's refusal.
+    // Compose since docker/compose#10555 (2023) skips the network and exits 0 (2.40 here); older ones fail on the engine's refusal.
     const plain = await compose('down', '--volumes').then(
       ({ stderr }) => stderr,
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
