@@ -55,7 +55,7 @@ describe('removeProjectNetworks: the teardown after compose down refused a netwo
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       await recoverRefusedNetworks(again, { timeoutMs: 10_000 });
-      expect(warn.mock.calls).toEqual([[expect.stringMatching(new RegExp(`refused ${again}'s network .*disconnecting: ${again}_default: ${again}-left-1$`))]]);
+      expect(warn.mock.calls).toEqual([[expect.stringMatching(new RegExp(`${again}'s network outlived compose down; .*disconnecting: ${again}_default: ${again}-left-1$`))]]);
       expect(await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${again}`)).toBe('');
     } finally {
       warn.mockRestore();
@@ -102,7 +102,7 @@ describe('composeDown: a real compose project', () => {
     try {
       await composeDown(project, () => compose('down', '--volumes'), { timeoutMs: 10_000 });
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0]![0])).toContain(`refused ${project}'s network`);
+      expect(String(warn.mock.calls[0]![0])).toContain(`${project}'s network outlived compose down`);
     } finally {
       warn.mockRestore();
     }

@@ -66,8 +66,8 @@ export async function removeProjectNetworks(project: string, options: { timeoutM
 }
 
 /**
- * The teardown's answer to compose down's refusal: remove the project's
- * networks, and say what happened. When the engine keeps refusing with no
+ * The teardown's answer to a network that outlived compose down: remove the
+ * project's networks, and say what happened. When the engine keeps refusing with no
  * endpoint left to disconnect, its endpoint count is stale and only a daemon
  * restart clears it (moby/moby#43286): the network is left behind with a
  * warning, because every test of the file has already reported and a leaked
@@ -76,9 +76,9 @@ export async function removeProjectNetworks(project: string, options: { timeoutM
 export async function recoverRefusedNetworks(project: string, options: { timeoutMs?: number } = {}): Promise<void> {
   try {
     const disconnected = await removeProjectNetworks(project, options);
-    console.warn(`[teardown] compose down refused ${project}'s network (active endpoints); removed it after disconnecting: ${disconnected.join(', ') || 'nothing listed'}`);
+    console.warn(`[teardown] ${project}'s network outlived compose down; removed it after disconnecting: ${disconnected.join(', ') || 'nothing listed'}`);
   } catch (error) {
-    console.warn(`[teardown] compose down refused ${project}'s network and the engine still refuses it; left behind: ${error instanceof Error ? error.message : String(error)}`);
+    console.warn(`[teardown] ${project}'s network outlived compose down and the engine still refuses it; left behind: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -56,8 +56,8 @@ const projects = new WeakMap<StartedDockerComposeEnvironment, string>();
 
 /**
  * `docker compose down --volumes` for a stack startStack() started (any other
- * stack: pass its project name). Ryuk is
- * disabled on these machines, so nothing else removes it. When the engine
+ * stack: pass its project name). Ryuk is disabled on these machines, so
+ * nothing else removes it. When the engine
  * refuses a network for endpoints it has not released yet (a known Docker
  * 20.10 race, see compose-networks.ts), the network is removed with a retry
  * budget, with a warning, instead of failing a file whose tests have all
