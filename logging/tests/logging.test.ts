@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listFiles, parseCompose } from '@observable-todo/test-support/repo';
 import { installedMappings, readRepoFile, readRepoJson, readRepoYaml, repoRoot } from './support.js';
 
 // Static checks on the log pipeline's files: what the tools cannot check here
@@ -262,10 +263,21 @@ describe('compose: the logging services', () => {
     for (const name of read) expect(written, `${name} is read but secrets-init does not write it`).toContain(name);
   });
 
-  it('every compose file keeps json-file rotation and writes the service and container name into each line', () => {
-    for (const file of ['app.yaml', 'metrics.yaml', 'dashboards.yaml', 'logging.yaml']) {
-      const options = readRepoYaml<ComposeFile>(`deploy/compose/${file}`)['x-logging']!.options;
-      expect(options, file).toMatchObject({ 'max-size': '10m', 'max-file': '3', labels: 'com.docker.compose.service', tag: '{{.Name}}' });
+  it('every compose file keeps json-file rotation and writes the service and container name into each line, with one block', () => {
+    // YAML anchors do not cross files, so each compose file writes the block once
+    // (x-logging): all of them must say the same, the Terraform host overrides too.
+    const files = ['deploy/compose', 'deploy/terraform/compose'].flatMap((dir) =>
+      listFiles(path.join(repoRoot, dir), '.yaml').map((file) => path.relative(repoRoot, file)),
+    );
+    const blocks = files
+      .map((file) => [file, parseCompose<{ 'x-logging'?: unknown }>(readRepoFile(file))['x-logging']] as const)
+      .filter(([, block]) => block !== undefined);
+    expect(blocks.map(([file]) => file)).toEqual(expect.arrayContaining(['deploy/compose/app.yaml', 'deploy/compose/logging.yaml', 'deploy/terraform/compose/app-host.yaml']));
+    for (const [file, block] of blocks) {
+      expect(block, file).toEqual({
+        driver: 'json-file',
+        options: { 'max-size': '10m', 'max-file': '3', labels: 'com.docker.compose.service', tag: '{{.Name}}' },
+      });
     }
   });
 });
