@@ -42,7 +42,11 @@ export const ALERTMANAGER_IMAGE = composeImage('deploy/compose/metrics.yaml', 'a
 
 /** Every alert's runbook_url is this plus `<alertname>.md` (see docs/monitoring.md). */
 export const RUNBOOK_BASE = 'https://github.com/observable-todo/observable-todo/blob/main/docs/runbooks/';
-export const GRAFANA_BASE = 'http://localhost:3000/d/';
+/** Grafana's dashboard links as users open them: its GF_SERVER_ROOT_URL with GRAFANA_PORT's default. */
+export const GRAFANA_BASE = `${(
+  parseCompose<{ services: { grafana: { environment: Record<string, string> } } }>(readFileSync(path.join(repoRoot, 'deploy/compose/dashboards.yaml'), 'utf8'))
+    .services.grafana.environment.GF_SERVER_ROOT_URL ?? ''
+).replace(/\$\{GRAFANA_PORT:-(\d+)\}/, '$1')}/d/`;
 
 export interface Rule {
   record?: string;
