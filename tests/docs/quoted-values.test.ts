@@ -22,7 +22,7 @@ function quoted(text: string, pattern: RegExp): string[] {
 
 /** Each published port's variable and its default, as the compose files write them: `127.0.0.1:${GRAFANA_PORT:-3000}:3000`. */
 function publishedDefaults(): Record<string, string> {
-  const compose = ['deploy/compose/app.yaml', 'deploy/compose/debug.yaml', 'deploy/compose/metrics.yaml', 'deploy/compose/dashboards.yaml', 'deploy/compose/logging.yaml'].map(read).join('\n');
+  const compose = listFiles(path.join(repoRoot, 'deploy/compose'), '.yaml').map((file) => readFileSync(file, 'utf8')).join('\n');
   return Object.fromEntries([...compose.matchAll(/- 127\.0\.0\.1:\$\{(\w+_PORT):-(\d+)\}:\d+/g)].map(([, name, port]) => [name!, port!]));
 }
 
