@@ -94,11 +94,11 @@ describe('loadConfig', () => {
   });
 });
 
-describe('the README configuration table', () => {
-  const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('### Configuration'));
-  const rows = section
-    .slice(0, section.indexOf('\n### ', 1) === -1 ? undefined : section.indexOf('\n### ', 1))
+describe("the API README's configuration table", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const begin = '<!-- generated:api-config (npm run docs) -->';
+  const rows = readme
+    .slice(readme.indexOf(begin) + begin.length, readme.indexOf('<!-- /generated:api-config -->'))
     .split('\n')
     .filter((line) => /^\| `[A-Z_]+` \|/.test(line))
     .map((line) => {

@@ -24,7 +24,7 @@ export interface HttpRequestMetricsOptions {
  * The request counter and duration histogram, recorded as plain numbers and
  * written as Prometheus series only when scraped. prom-client builds a label
  * hash string, validates the labels and allocates per observation; on every
- * request that was most of what the instrumentation cost (README, Benchmark:
+ * request that was most of what the instrumentation cost (docs/benchmark.md:
  * about 9 of 15 µs per request on the 2-core machine). Here a request costs a
  * map lookup, a short loop over the bucket bounds and three additions.
  *

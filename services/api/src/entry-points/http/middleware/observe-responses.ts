@@ -17,7 +17,7 @@ export interface ResponseObservers {
  * Node emits `close` once per response, after `finish` when it was sent
  * whole, alone when the client went away first (`writableFinished` tells
  * which). This runs on every request, so it allocates as little as it can
- * (README, Benchmark: where the time goes).
+ * (docs/benchmark.md, "Where the time went").
  */
 export function observeResponses({ metrics, logger }: ResponseObservers): RequestHandler {
   if (metrics === undefined && logger === undefined) return (_req, _res, next) => next();

@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
  * The response headers of a JSON API (OWASP REST Security Cheat Sheet), set
  * from one table built once. helmet() sets 13 headers meant for HTML pages
  * through one small middleware each: about twice the CPU of this table per
- * request (README, Benchmark). Pages are served by nginx, which sets its own
+ * request (docs/benchmark.md). Pages are served by nginx, which sets its own
  * browser headers and hides these
  * (services/frontend/nginx/templates/default.conf.template).
  */
