@@ -37,7 +37,7 @@ report_slack() { # receiver channel file variable
     log "$1 ($2): webhook configured ($3)"
   else
     log "WARNING: $1 ($2): no webhook ($3 is empty, missing or not a URL); its notifications will fail."
-    log "WARNING: set $4, see docs/monitoring.md#connecting-slack."
+    log "WARNING: set $4, see monitoring/README.md#connecting-slack."
   fi
 }
 
