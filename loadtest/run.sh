@@ -6,7 +6,7 @@
 #   LOAD_RATE=10 LOAD_HOLD=30m npm run load:average
 #   CHAOS_SHARE=0.2 npm run load:average         # drills beside the users
 #
-# Settings are environment variables (README, "Load testing"). Do not pass
+# Settings are environment variables (loadtest/README.md). Do not pass
 # --vus, --duration, --iterations or --stages (nor K6_VUS and friends): k6
 # would replace the shape's scenarios with a plain VU loop and only warn; the
 # scripts refuse to start instead. Load beyond the API's rate limiter (600

@@ -16,7 +16,7 @@ export interface Probe {
   error?: string;
 }
 
-const START_STACK = 'Start the stack first: docker compose up -d --build --wait (see README, "Load testing").';
+const START_STACK = 'Start the stack first: docker compose up -d --build --wait (see loadtest/README.md).';
 
 export function stackProblem(probe: Probe): string | undefined {
   if (probe.status === 0) return `the stack does not answer at ${probe.url} (${probe.error ?? 'no response'}). ${START_STACK}`;
