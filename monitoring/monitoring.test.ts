@@ -111,6 +111,14 @@ describe('promtool unit tests', () => {
   });
 });
 
+describe('Prometheus', () => {
+  it('evaluates rules at its scrape interval, so a rule\'s `for` counts whole scrapes', () => {
+    const file = path.join(monitoringDir, 'prometheus/prometheus.yml');
+    const config = readYaml<{ global: { scrape_interval: string; evaluation_interval: string } }>(file);
+    expect(config.global.evaluation_interval).toBe(config.global.scrape_interval);
+  });
+});
+
 describe('the SLO', () => {
   const sloText = readFileSync(path.join(rulesDir, 'slo.yml'), 'utf8');
 
@@ -198,6 +206,15 @@ describe('Alertmanager', () => {
     receivers: { name: string; slack_configs?: { send_resolved?: boolean; channel?: string }[] }[];
   }
   const config = readYaml<Config>(path.join(monitoringDir, 'alertmanager/alertmanager.yml'));
+
+  it("links Slack messages to Kibana on KIBANA_PORT's published default", () => {
+    const logging = readFileSync(path.join(repoRoot, 'deploy/compose/logging.yaml'), 'utf8');
+    const kibanaPort = /127\.0\.0\.1:\$\{KIBANA_PORT:-(\d+)\}:/.exec(logging)?.[1];
+    expect(kibanaPort).toBeDefined();
+    const template = readFileSync(path.join(monitoringDir, 'alertmanager/templates/slack.tmpl'), 'utf8');
+    const linked = new Set([...template.matchAll(/http:\/\/localhost:(\d+)\/app\/discover/g)].map((match) => match[1]));
+    expect(linked).toEqual(new Set([kibanaPort]));
+  });
 
   it('sends resolved notifications to Slack explicitly (the default is false)', () => {
     const slack = config.receivers.flatMap((r) => r.slack_configs ?? []);

@@ -171,3 +171,16 @@ describe('the public entry point', () => {
     expect(Number(service('frontend').deploy?.resources?.limits?.cpus)).toBeGreaterThan(0);
   });
 });
+
+describe('the API', () => {
+  it('gets a stop_grace_period longer than its drain delay plus its shutdown timeout, so SIGKILL never cuts a drain short', () => {
+    const compose = parse(readFileSync(path.join(composeDir, 'app.yaml'), 'utf8')) as {
+      services: { api: { stop_grace_period: string; environment: Record<string, string | number> } };
+    };
+    const { stop_grace_period: grace, environment } = compose.services.api;
+    expect(grace).toMatch(/^\d+s$/);
+    const drainAndTimeout = Number(environment.SHUTDOWN_DRAIN_DELAY_MS) + Number(environment.SHUTDOWN_TIMEOUT_MS);
+    expect(drainAndTimeout).not.toBeNaN();
+    expect(Number.parseInt(grace, 10) * 1000).toBeGreaterThan(drainAndTimeout);
+  });
+});
