@@ -245,12 +245,13 @@ interface PreflightService {
 /**
  * The preflight service as Compose runs it from the root compose.yaml
  * (`docker compose config`: interpolated, defaults applied), with only the
- * given variables set, as on a fresh clone.
+ * given variables set, as on a fresh clone: no shell variable, and no root
+ * `.env` (--env-file /dev/null; the included files' own `.env` still applies).
  */
 async function composedPreflight(env: Record<string, string> = {}): Promise<PreflightService> {
   const { stdout } = await execFileAsync(
     'docker',
-    ['compose', '-p', 'preflight-check', '-f', 'compose.yaml', 'config', '--format', 'json'],
+    ['compose', '-p', 'preflight-check', '--env-file', '/dev/null', '-f', 'compose.yaml', 'config', '--format', 'json'],
     { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, maxBuffer: 16 * 1024 * 1024 },
   );
   return (JSON.parse(stdout) as { services: Record<string, PreflightService> }).services['logging-preflight']!;
