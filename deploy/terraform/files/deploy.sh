@@ -122,13 +122,13 @@ raise_max_map_count() {
   current=$(sysctl -n vm.max_map_count) || die "cannot read vm.max_map_count"
   [[ $current =~ ^[0-9]+$ ]] || die "vm.max_map_count is '$current', not a number"
   local wanted=$((current > MAX_MAP_COUNT ? current : MAX_MAP_COUNT))
-  install -d -m 0755 "$(dirname "$SYSCTL_FILE")"
-  printf '# Written by observable-todo-deploy: Elasticsearch memory-maps its indices (ES_ALLOW_MMAP=true).\nvm.max_map_count = %s\n' \
-    "$wanted" >"$SYSCTL_FILE"
   if ((current < wanted)); then
     sysctl -q -w "vm.max_map_count=$wanted" >/dev/null || die "cannot set vm.max_map_count to $wanted"
     log "vm.max_map_count raised from $current to $wanted ($SYSCTL_FILE)"
   fi
+  install -d -m 0755 "$(dirname "$SYSCTL_FILE")"
+  printf '# Written by observable-todo-deploy: Elasticsearch memory-maps its indices (ES_ALLOW_MMAP=true).\nvm.max_map_count = %s\n' \
+    "$wanted" >"$SYSCTL_FILE"
 }
 
 # SHA-256 over "sha256  path" lines of every file, sorted by path, joined
