@@ -213,6 +213,14 @@ describe('compose: the logging services', () => {
     expect(services['kibana-setup']!.depends_on!.kibana).toEqual({ condition: 'service_healthy' });
   });
 
+  it('run Elasticsearch with node.store.allow_mmap from ES_ALLOW_MMAP, false by default, the preflight on the same value', () => {
+    // The local stack starts on a host at the kernel's default vm.max_map_count; the AWS hosts set ES_ALLOW_MMAP=true.
+    // Interpolated by Compose and run against 65530 and 262144: setup-scripts.integration.test.ts.
+    const setting = services.elasticsearch!.environment!['node.store.allow_mmap'];
+    expect(setting).toBe('${ES_ALLOW_MMAP:-false}');
+    expect(services['logging-preflight']!.environment).toEqual({ ES_ALLOW_MMAP: setting });
+  });
+
   it('give Elasticsearch a container limit of at least twice its heap', () => {
     const env = services.elasticsearch!.environment!;
     const heap = /-Xmx\$\{ES_HEAP_SIZE:-(\d+)m\}/.exec(env.ES_JAVA_OPTS!)?.[1];

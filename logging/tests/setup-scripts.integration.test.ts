@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeImage } from '@observable-todo/test-support/repo';
-import { dockerRun, loggingDir, readRepoFile, readRepoJson, type RunResult } from './support.js';
+import { dockerRun, loggingDir, readRepoFile, readRepoJson, repoRoot, type RunResult } from './support.js';
 import { StubServer, basic, type Responder } from './stub-server.js';
 
 /**
@@ -236,51 +236,120 @@ describe('kibana-setup.sh against a stub HTTP server (tests the script, not Kiba
   });
 });
 
-describe('preflight.sh (vm.max_map_count), on given values', () => {
-  async function preflight(value: string | undefined) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'preflight-'));
-    try {
-      if (value !== undefined) writeFileSync(path.join(dir, 'max_map_count'), `${value}\n`);
-      return await dockerRun([
-        '-v', `${loggingDir}:/logging:ro`,
-        '-v', `${dir}:/probe:ro`,
-        '-e', 'MAX_MAP_COUNT_FILE=/probe/max_map_count',
-        '--entrypoint', '/bin/sh',
-        SHELL_IMAGE,
-        '/logging/setup/preflight.sh',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
+interface PreflightService {
+  entrypoint: string[];
+  environment?: Record<string, string>;
+  volumes: { type: string; source: string; target: string; read_only?: boolean }[];
+}
 
-  it('stops below 262144 and says how to fix it on the host', async () => {
-    const result = await preflight('65530');
+/**
+ * The preflight service as Compose runs it from the root compose.yaml
+ * (`docker compose config`: interpolated, defaults applied), with only the
+ * given variables set, as on a fresh clone: no shell variable, and no root
+ * `.env` (--env-file /dev/null; the included files' own `.env` still applies).
+ */
+async function composedPreflight(env: Record<string, string> = {}): Promise<PreflightService> {
+  const { stdout } = await execFileAsync(
+    'docker',
+    ['compose', '-p', 'preflight-check', '--env-file', '/dev/null', '-f', 'compose.yaml', 'config', '--format', 'json'],
+    { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return (JSON.parse(stdout) as { services: Record<string, PreflightService> }).services['logging-preflight']!;
+}
+
+/**
+ * Runs the preflight service's own entrypoint, environment and bind mounts in
+ * SHELL_IMAGE (the Elasticsearch image cannot be pulled here; the script needs
+ * only sh), against a vm.max_map_count written to a file (MAX_MAP_COUNT_FILE),
+ * or the host's real one when `value` is null.
+ */
+async function runPreflight(service: PreflightService, value: string | undefined | null): Promise<RunResult> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'preflight-'));
+  try {
+    if (typeof value === 'string') writeFileSync(path.join(dir, 'max_map_count'), `${value}\n`);
+    const [entrypoint, ...args] = service.entrypoint;
+    return await dockerRun([
+      ...service.volumes.flatMap((v) => ['-v', `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`]),
+      ...Object.entries(service.environment ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      ...(value === null ? [] : ['-v', `${dir}:/probe:ro`, '-e', 'MAX_MAP_COUNT_FILE=/probe/max_map_count']),
+      '--network', 'none',
+      '--entrypoint', entrypoint!,
+      SHELL_IMAGE,
+      ...args,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('preflight (vm.max_map_count and ES_ALLOW_MMAP), as compose runs it, on given values', () => {
+  const STOCK = '65530'; // the kernel's default
+  let byDefault: PreflightService;
+  let mmapOn: PreflightService;
+
+  beforeAll(async () => {
+    byDefault = await composedPreflight();
+    mmapOn = await composedPreflight({ ES_ALLOW_MMAP: 'true' });
+  });
+
+  it('gets the value Elasticsearch gets: mmap off unless ES_ALLOW_MMAP=true', () => {
+    expect(byDefault.entrypoint).toEqual(['/bin/sh', '/logging/setup/preflight.sh']);
+    expect(byDefault.environment).toEqual({ ES_ALLOW_MMAP: 'false' });
+    expect(mmapOn.environment).toEqual({ ES_ALLOW_MMAP: 'true' });
+  });
+
+  it('by default (mmap off) passes on a stock host (65530), saying mmap is off and why', async () => {
+    const result = await runPreflight(byDefault, STOCK);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('preflight: mmap off (ES_ALLOW_MMAP=false)');
+    expect(result.stdout).toContain('vm.max_map_count (65530 here) does not matter');
+    expect(result.stderr).toBe('');
+  });
+
+  it('by default passes whatever the value, even unreadable', async () => {
+    expect((await runPreflight(byDefault, '1048576')).exitCode).toBe(0);
+    const missing = await runPreflight(byDefault, undefined);
+    expect(missing.exitCode, missing.stderr).toBe(0);
+    expect(missing.stdout).toContain('(unknown here)');
+  });
+
+  it('with mmap on, stops below 262144 and says how to fix it on the host, or to turn mmap off', async () => {
+    const result = await runPreflight(mmapOn, STOCK);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('vm.max_map_count is 65530 on this host; Elasticsearch needs at least 262144 (1048576 recommended)');
     expect(result.stderr).toContain('sudo sysctl -w vm.max_map_count=1048576');
+    expect(result.stderr).toContain('set ES_ALLOW_MMAP=false, or unset it');
   });
 
-  it('passes at the minimum with a note, and at the recommended value', async () => {
-    const minimum = await preflight('262144');
-    expect(minimum.exitCode).toBe(0);
+  it('with mmap on, passes at the minimum with a note, and at the recommended value', async () => {
+    const minimum = await runPreflight(mmapOn, '262144');
+    expect(minimum.exitCode, minimum.stderr).toBe(0);
     expect(minimum.stdout).toContain('below the recommended 1048576');
-    const recommended = await preflight('1048576');
+    const recommended = await runPreflight(mmapOn, '1048576');
     expect(recommended.exitCode).toBe(0);
     expect(recommended.stdout).toContain('vm.max_map_count is 1048576: ok');
   });
 
-  it('stops when the value cannot be read or is not a number', async () => {
-    expect((await preflight('abc')).stderr).toContain("holds 'abc', not a number");
-    const missing = await preflight(undefined);
+  it('with mmap on, stops when the value cannot be read or is not a number', async () => {
+    expect((await runPreflight(mmapOn, 'abc')).stderr).toContain("holds 'abc', not a number");
+    const missing = await runPreflight(mmapOn, undefined);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('cannot read /probe/max_map_count');
   });
 
-  it('reads the host\'s real value by default and decides on it', async () => {
+  it('stops on an ES_ALLOW_MMAP Elasticsearch would refuse', async () => {
+    const result = await runPreflight({ ...byDefault, environment: { ES_ALLOW_MMAP: 'yes' } }, STOCK);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("ES_ALLOW_MMAP is 'yes'; it must be true or false");
+  });
+
+  it("reads the host's real value by default and decides on it: always passes with mmap off", async () => {
     const host = Number((await execFileAsync('cat', ['/proc/sys/vm/max_map_count'])).stdout.trim());
-    const result = await dockerRun(['-v', `${loggingDir}:/logging:ro`, '--entrypoint', '/bin/sh', SHELL_IMAGE, '/logging/setup/preflight.sh']);
-    expect(result.exitCode).toBe(host >= 262144 ? 0 : 1);
-    expect(result.stdout + result.stderr).toContain(`vm.max_map_count is ${host}`);
+    const on = await runPreflight(mmapOn, null);
+    expect(on.exitCode).toBe(host >= 262144 ? 0 : 1);
+    expect(on.stdout + on.stderr).toContain(`vm.max_map_count is ${host}`);
+    const off = await runPreflight(byDefault, null);
+    expect(off.exitCode, off.stderr).toBe(0);
+    expect(off.stdout).toContain(`vm.max_map_count (${host} here) does not matter`);
   });
 });

@@ -105,6 +105,16 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
     await stopStack(stack, project);
   });
 
+  it('starts with the defaults: Elasticsearch without mmap, whatever the host\'s vm.max_map_count, and the preflight says so', async () => {
+    // No ES_ALLOW_MMAP set above, as on a fresh clone (the CI runner sets no sysctl either).
+    const nodes = await es('GET', '/_nodes/settings?filter_path=nodes.*.settings.node.store');
+    const settings = Object.values((nodes.json.nodes ?? {}) as Record<string, { settings: { node: { store: { allow_mmap: string } } } }>);
+    expect(settings.map((n) => n.settings.node.store.allow_mmap)).toEqual(['false']);
+    const preflight = (await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`,
+      '--filter', 'label=com.docker.compose.service=logging-preflight')).trim();
+    expect(await docker('logs', preflight)).toContain('preflight: mmap off (ES_ALLOW_MMAP=false)');
+  });
+
   it('accepts its Fluent Bit configuration (fluent-bit --dry-run, unknown keys included)', async () => {
     const volume = `${(await docker('inspect', id('fluent-bit'), '--format', '{{ index .Config.Labels "com.docker.compose.project" }}')).trim()}_app-secrets`;
     const output = await docker(

@@ -9,7 +9,9 @@
 #      archive, and the AWS CLI, each only when missing;
 #   3. fetches the bundle from S3 and checks its content hash;
 #   4. writes the secrets from SSM SecureStrings (mode 0600) and the .env;
-#   5. swaps the new tree in and starts or reloads observable-todo.service.
+#   5. on a host that runs Elasticsearch, raises vm.max_map_count (now and
+#      on every boot) and turns its memory-mapped store on (ES_ALLOW_MMAP);
+#   6. swaps the new tree in and starts or reloads observable-todo.service.
 # Any missing parameter, bundle or device stops it with an error (exit 1)
 # before anything running is touched. Secret values are never printed.
 set -euo pipefail
@@ -23,6 +25,10 @@ DATA_MOUNT=/var/lib/docker
 # (both are created by Terraform after the instance starts booting), and for
 # the first parameter read to succeed.
 WAIT_SECONDS=${OBSERVABLE_TODO_WAIT_SECONDS:-300}
+# Elasticsearch with mmap needs vm.max_map_count >= 262144; Elastic recommends
+# 1048576. Written here, applied now and by systemd-sysctl on every boot.
+MAX_MAP_COUNT=1048576
+SYSCTL_FILE=/etc/sysctl.d/99-observable-todo.conf
 
 log() { printf 'observable-todo-deploy: %s\n' "$*" >&2; }
 die() {
@@ -109,6 +115,22 @@ install_packages() {
   systemctl enable --now docker.service
 }
 
+# vm.max_map_count at least MAX_MAP_COUNT, now and after a reboot; never
+# lowered (a host may have set more).
+raise_max_map_count() {
+  local current
+  current=$(sysctl -n vm.max_map_count) || die "cannot read vm.max_map_count"
+  [[ $current =~ ^[0-9]+$ ]] || die "vm.max_map_count is '$current', not a number"
+  local wanted=$((current > MAX_MAP_COUNT ? current : MAX_MAP_COUNT))
+  if ((current < wanted)); then
+    sysctl -q -w "vm.max_map_count=$wanted" >/dev/null || die "cannot set vm.max_map_count to $wanted"
+    log "vm.max_map_count raised from $current to $wanted ($SYSCTL_FILE)"
+  fi
+  install -d -m 0755 "$(dirname "$SYSCTL_FILE")"
+  printf '# Written by observable-todo-deploy: Elasticsearch memory-maps its indices (ES_ALLOW_MMAP=true).\nvm.max_map_count = %s\n' \
+    "$wanted" >"$SYSCTL_FILE"
+}
+
 # SHA-256 over "sha256  path" lines of every file, sorted by path, joined
 # with newlines: the same manifest modules/bundle-files hashes.
 tree_hash() {
@@ -140,14 +162,17 @@ case "$HOST_ROLE" in
   single)
     override=deploy/terraform/compose/single-host.yaml
     services=""
+    elasticsearch=yes
     ;;
   app)
     override=deploy/terraform/compose/app-host.yaml
     services="secrets-init db api frontend node-exporter postgres-exporter nginx-exporter fluent-bit monitoring-host-relay"
+    elasticsearch=no
     ;;
   monitoring)
     override=deploy/terraform/compose/monitoring-host.yaml
     services="secrets-init prometheus alertmanager grafana blackbox-exporter app-host-relay elasticsearch elasticsearch-setup kibana kibana-setup elasticsearch-exporter log-probes"
+    elasticsearch=yes
     ;;
   *) die "HOST_ROLE must be single, app or monitoring, not $HOST_ROLE" ;;
 esac
@@ -161,6 +186,11 @@ if [ "$HOST_ROLE" != single ]; then
   app_ip=$(param_eventually "$PARAM_PREFIX/hosts/app/private-ip")
   monitoring_ip=$(param_eventually "$PARAM_PREFIX/hosts/monitoring/private-ip")
   printf 'OBSERVABLE_TODO_APP_HOST_IP=%s\nOBSERVABLE_TODO_MONITORING_HOST_IP=%s\n' "$app_ip" "$monitoring_ip" >>"$env_file"
+fi
+if [ "$elasticsearch" = yes ]; then
+  # Memory-mapped index files (faster searches; the local stack's default is
+  # off, logging/README.md). Before compose_env, whose ES_ALLOW_MMAP=false wins.
+  printf 'ES_ALLOW_MMAP=true\n' >>"$env_file"
 fi
 extra_env=$(param "$PARAM_PREFIX/deploy/env") || die "cannot read SSM parameter $PARAM_PREFIX/deploy/env"
 [ "$extra_env" = "#none" ] || printf '%s\n' "$extra_env" >>"$env_file"
@@ -192,6 +222,9 @@ cat >"$staging/host.env" <<HOSTENV
 COMPOSE_OVERRIDE=$ROOT/app/$override
 COMPOSE_SERVICES=$services
 HOSTENV
+
+# Host settings, once every check above has passed; before the stack starts.
+[ "$elasticsearch" = no ] || raise_max_map_count
 
 # Swap: a failed deploy above leaves the running tree alone.
 rm -rf "$ROOT/app.previous"

@@ -131,6 +131,18 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     afterFirst = await snapshot();
   });
 
+  it('raises vm.max_map_count now and on every boot, and turns on Elasticsearch\'s mmap in .env', async () => {
+    // The fake sysctl starts at 65530, the kernel's default.
+    expect(await calls('sysctl')).toEqual(['-n vm.max_map_count', '-q -w vm.max_map_count=1048576']);
+    expect(await sh('cat /fake/state/vm.max_map_count')).toBe('1048576\n');
+    expect(await sh("grep -v '^#' /etc/sysctl.d/99-observable-todo.conf")).toBe('vm.max_map_count = 1048576\n');
+    expect(firstRun.out).toContain('vm.max_map_count raised from 65530 to 1048576 (/etc/sysctl.d/99-observable-todo.conf)');
+    const env = (await sh('cat /opt/observable-todo/app/.env')).split('\n');
+    expect(env).toContain('ES_ALLOW_MMAP=true');
+    // Before the compose_env lines (SSM deploy/env): an ES_ALLOW_MMAP=false there comes later, and the later line wins.
+    expect(env.indexOf('ES_ALLOW_MMAP=true')).toBeLessThan(env.indexOf('API_LOG_LEVEL=debug'));
+  });
+
   it('unpacks exactly the bundle, whose content hash it checked', async () => {
     const listed = (await sh('cd /opt/observable-todo/app && find . -type f -printf "%P\\n" | LC_ALL=C sort')).trim().split('\n');
     const { files } = await bundleManifest();
@@ -168,6 +180,21 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     expect(await fstabEntries()).toHaveLength(1);
     expect(await snapshot()).toBe(afterFirst);
     expect((await calls('systemctl')).filter((c) => c === 'reload-or-restart observable-todo.service')).toHaveLength(2);
+    // Already high enough: read, not written again.
+    expect((await calls('sysctl')).filter((c) => c.startsWith('-q -w'))).toHaveLength(1);
+  });
+
+  it('never lowers a vm.max_map_count the host already has above 1048576', async () => {
+    await sh('echo 2147483647 > /fake/state/vm.max_map_count');
+    try {
+      const run = deploy();
+      expect(run.code, run.out).toBe(0);
+      expect((await calls('sysctl')).filter((c) => c.startsWith('-q -w'))).toHaveLength(1);
+      expect(await sh("grep -v '^#' /etc/sysctl.d/99-observable-todo.conf")).toBe('vm.max_map_count = 2147483647\n');
+    } finally {
+      await sh('echo 1048576 > /fake/state/vm.max_map_count');
+      expect(deploy().code).toBe(0);
+    }
   });
 
   describe('fails loudly, and changes nothing, when', () => {
@@ -223,6 +250,15 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
       }
     });
 
+    it('vm.max_map_count cannot be raised', async () => {
+      await sh('echo 65530 > /fake/state/vm.max_map_count && touch /fake/state/sysctl-readonly');
+      try {
+        await expectRefused('cannot set vm.max_map_count to 1048576');
+      } finally {
+        await sh('rm /fake/state/sysctl-readonly && echo 1048576 > /fake/state/vm.max_map_count');
+      }
+    });
+
     it('the data volume is not attached', async () => {
       await sh(`rm /fake/state/mounted && mv /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')} /tmp/ebs-link`);
       try {
@@ -263,6 +299,24 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
       );
       const env = await sh('cat /opt/observable-todo/app/.env');
       expect(env).toContain('OBSERVABLE_TODO_APP_HOST_IP=10.42.1.10\nOBSERVABLE_TODO_MONITORING_HOST_IP=10.42.1.20\n');
+      // No Elasticsearch here: no mmap setting, and vm.max_map_count left alone.
+      expect(env).not.toContain('ES_ALLOW_MMAP');
+    });
+  });
+
+  describe('two-host layout, monitoring host', () => {
+    beforeAll(async () => {
+      await sh(`sed -i 's/^HOST_ROLE=app$/HOST_ROLE=monitoring/' /etc/observable-todo/deploy.env`);
+      await sh('echo 65530 > /fake/state/vm.max_map_count');
+    });
+
+    it("runs Elasticsearch: raises vm.max_map_count and turns on Elasticsearch's mmap", async () => {
+      const run = deploy();
+      expect(run.code, run.out).toBe(0);
+      expect(await sh('cat /opt/observable-todo/host.env')).toContain('monitoring-host.yaml');
+      expect(await sh('cat /fake/state/vm.max_map_count')).toBe('1048576\n');
+      expect(run.out).toContain('vm.max_map_count raised from 65530 to 1048576');
+      expect((await sh('cat /opt/observable-todo/app/.env')).split('\n')).toContain('ES_ALLOW_MMAP=true');
     });
   });
 });

@@ -34,6 +34,7 @@ interface Service {
   configs?: { source: string; target: string }[];
   profiles?: string[];
   logging?: { driver?: string; options?: Record<string, string> };
+  environment?: Record<string, string | null>;
 }
 interface Config {
   services: Record<string, Service>;
@@ -143,6 +144,16 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
       .filter(([, s]) => s.logging?.driver !== 'json-file' || s.logging.options?.labels !== 'com.docker.compose.service' || s.logging.options['max-size'] === undefined)
       .map(([name]) => name);
     expect(without).toEqual([]);
+  });
+
+  it.each([
+    ['single-host.yaml', {}],
+    ['monitoring-host.yaml', BOTH],
+  ])("%s: with the ES_ALLOW_MMAP=true deploy.sh writes, Elasticsearch maps its files and the preflight checks for it", (override, env) => {
+    const result = config(override, { ...env, ES_ALLOW_MMAP: 'true' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.config!.services.elasticsearch!.environment!['node.store.allow_mmap']).toBe('true');
+    expect(result.config!.services['logging-preflight']!.environment).toEqual({ ES_ALLOW_MMAP: 'true' });
   });
 
   it("app host: the monitoring host's ports on the private address only, the frontend on 80", () => {
