@@ -8,7 +8,17 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['services/*/src/**/*.test.ts', 'packages/*/**/*.test.ts', 'monitoring/**/*.test.ts', 'logging/**/*.test.ts', 'deploy/**/*.test.ts', 'loadtest/**/*.test.ts', 'tests/bench/**/*.test.ts', 'tests/docs/**/*.test.ts'],
+          include: [
+            'services/*/src/**/*.test.ts',
+            'packages/*/**/*.test.ts',
+            'monitoring/**/*.test.ts',
+            'logging/**/*.test.ts',
+            'deploy/**/*.test.ts',
+            'loadtest/**/*.test.ts',
+            'tests/bench/**/*.test.ts',
+            'tests/docs/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
         },
       },

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config.ts';
+import { OBJECTIVES, errorBudget } from './objectives.ts';
 import { buildOptions, buildThresholds, scenarioNames } from './options.ts';
+import { USER_ROUTES } from './requests.ts';
 import { SHAPE_NAMES } from './shapes.ts';
 
 describe('buildOptions', () => {
@@ -43,5 +45,37 @@ describe('buildThresholds', () => {
     const withChaos = buildThresholds('spike', true);
     expect(withChaos['checks{flow:chaos}']).toEqual(['rate>0.995']);
     for (const metric of Object.keys(withChaos).filter((m) => m.startsWith('http_req'))) expect(metric).toContain('flow:user');
+  });
+});
+
+// objectives.ts is generated from the Prometheus rules (npm run docs; scripts/generate.test.ts holds it to them).
+describe('the objectives in the thresholds', () => {
+  it('errorBudget is 1 - objective without floating-point noise', () => {
+    expect(1 - 0.995).not.toBe(0.005);
+    expect(errorBudget({ ...OBJECTIVES, availability: 0.995 })).toBe(0.005);
+    expect(errorBudget({ ...OBJECTIVES, availability: 0.999 })).toBe(0.001);
+    expect(errorBudget({ ...OBJECTIVES, availability: 0.9 })).toBe(0.1);
+  });
+
+  it.each(SHAPE_NAMES)('%s: every objective becomes its threshold', (shape) => {
+    const t = JSON.stringify(buildThresholds(shape, true));
+    expect(t).toContain(`"rate<${errorBudget()}"`);
+    expect(t).toContain(`"checks{flow:user}":["rate>${OBJECTIVES.availability}"]`);
+    for (const route of USER_ROUTES) {
+      expect(t, route).toMatch(
+        new RegExp(`"http_req_duration\\{flow:user,name:${route}\\}":\\[[^\\]]*"p\\(95\\)<${OBJECTIVES.latencyP95Seconds * 1000}"`),
+      );
+    }
+  });
+
+  it('aborts a run past the paging error ratio', () => {
+    const average = buildThresholds('average', false)['http_req_failed{flow:user}'];
+    expect(average).toContainEqual({ threshold: `rate<${OBJECTIVES.pagingErrorRatio}`, abortOnFail: true, delayAbortEval: '1m' });
+  });
+
+  it('follows the objectives it is given: a different objective gives different thresholds', () => {
+    const changed = buildThresholds('average', false, { ...OBJECTIVES, availability: 0.999 });
+    expect(changed['http_req_failed{flow:user}']).toContain('rate<0.001');
+    expect(changed['http_req_failed{flow:user}']).not.toContain(`rate<${errorBudget()}`);
   });
 });

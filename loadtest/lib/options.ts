@@ -1,7 +1,7 @@
 /**
  * k6 options for a shape: scenarios from shapes.ts, thresholds from the
- * service objectives (objectives.ts, held equal to the Prometheus rules by
- * objectives.test.ts).
+ * service objectives (objectives.ts, generated from the Prometheus rules by
+ * `npm run docs`).
  */
 import type { Options, Scenario, Threshold } from 'k6/options';
 import { parseConfig, type Env, type LoadConfig } from './config.ts';

@@ -6,8 +6,8 @@ import { z } from 'zod';
  * Configuration is read from the environment once, at start-up, validated in
  * one pass by one schema, and passed down typed. Nothing else in the service
  * reads process.env. Each variable's `.describe()` text and default are its
- * documentation: the README's configuration table is checked against them
- * (config.test.ts; `npm run config:docs --workspace services/api` prints it).
+ * documentation: `npm run docs` writes the configuration table from them
+ * (configDocs(); the `api-config` block, scripts/generate/).
  */
 
 const boolean = z
@@ -258,10 +258,4 @@ export function configDocs(): VariableDoc[] {
     else shown = '(required)';
     return { name, default: shown, description: field.description ?? '' };
   });
-}
-
-/** The README's configuration table, one row per variable. */
-export function configTable(): string {
-  const rows = configDocs().map((doc) => `| \`${doc.name}\` | ${doc.default} | ${doc.description} |`);
-  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }

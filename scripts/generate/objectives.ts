@@ -1,0 +1,147 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/**
+ * loadtest/lib/objectives.ts, from the Prometheus rules (the objectives' one
+ * source): k6 cannot read YAML at run time. Rules are found by name; each
+ * expression must have the shape read here, or `npm run docs` stops and says
+ * which rule and what it found, rather than guess.
+ */
+
+export const RULES_DIR = 'monitoring/prometheus/rules';
+
+export interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+}
+
+export interface RuleFile {
+  /** Relative to the repository root. */
+  path: string;
+  rules: Rule[];
+}
+
+export interface FoundObjectives {
+  availability: number;
+  pagingErrorRatio: number;
+  latencyP95Seconds: number;
+  /** The file each came from, relative to the repository root. */
+  sources: { availability: string; pagingErrorRatio: string; latencyP95Seconds: string };
+}
+
+/** The series each alert compares, and the recording rule that makes the p95 series. */
+export const ERROR_RATIO_SERIES = 'service:http_requests_errors:ratio_rate2m';
+export const P95_SERIES = 'service_route:http_request_duration_seconds:p95_rate5m';
+
+/** Every rule file in monitoring/prometheus/rules (not its tests), sorted. */
+export function readRuleFiles(root: string): RuleFile[] {
+  return readdirSync(join(root, RULES_DIR))
+    .filter((name) => name.endsWith('.yml'))
+    .sort()
+    .map((name) => {
+      const path = `${RULES_DIR}/${name}`;
+      const doc = parse(readFileSync(join(root, path), 'utf8')) as { groups?: { rules?: Rule[] }[] } | null;
+      return { path, rules: (doc?.groups ?? []).flatMap((group) => group.rules ?? []) };
+    });
+}
+
+export class RuleShapeError extends Error {
+  override name = 'RuleShapeError';
+}
+
+const NUMBER = '([0-9]+(?:\\.[0-9]+)?(?:[eE]-?[0-9]+)?)';
+
+function theRule(files: readonly RuleFile[], key: 'record' | 'alert', name: string): { rule: Rule; path: string } {
+  const found = files.flatMap((file) => file.rules.filter((rule) => rule[key] === name).map((rule) => ({ rule, path: file.path })));
+  if (found.length !== 1) {
+    const where = found.length === 0 ? `none in ${RULES_DIR}` : found.map((f) => f.path).join(', ');
+    throw new RuleShapeError(`expected exactly one ${key} rule named ${name}, found ${found.length} (${where})`);
+  }
+  return found[0]!;
+}
+
+function shape(files: readonly RuleFile[], key: 'record' | 'alert', name: string, pattern: RegExp, expected: string) {
+  const { rule, path } = theRule(files, key, name);
+  const expr = String(rule.expr).trim();
+  const match = pattern.exec(expr);
+  if (match === null) {
+    throw new RuleShapeError(
+      `${path}: the ${key} rule ${name} no longer has the shape npm run docs reads (${expected}); found: ${expr}\n` +
+        'Update scripts/generate/objectives.ts to read the new expression.',
+    );
+  }
+  return { match, path };
+}
+
+/** The value, if strictly between low and high. */
+function within(value: number, name: string, low: number, high: number): number {
+  if (!(value > low && value < high)) throw new RuleShapeError(`${name}: ${value} is not between ${low} and ${high}`);
+  return value;
+}
+
+/** The three objectives as the rules state them. */
+export function readObjectives(files: readonly RuleFile[]): FoundObjectives {
+  const objective = shape(files, 'record', 'slo:objective:ratio', new RegExp(`^vector\\(\\s*${NUMBER}\\s*\\)$`), 'vector(<number>)');
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // The threshold is the first comparison; a guard may follow (`and on (service) ...`).
+  const errors = shape(
+    files,
+    'alert',
+    'HighErrorRate',
+    new RegExp(`^${escape(ERROR_RATIO_SERIES)}\\s*>\\s*${NUMBER}(?:\\s+and\\s[\\s\\S]*)?$`),
+    `${ERROR_RATIO_SERIES} > <number>, optionally followed by "and ..."`,
+  );
+  const latency = shape(
+    files,
+    'alert',
+    'HighLatencyP95',
+    new RegExp(`^${escape(P95_SERIES)}\\s*>\\s*${NUMBER}(?:\\s+and\\s[\\s\\S]*)?$`),
+    `${P95_SERIES} > <number>, optionally followed by "and ..."`,
+  );
+  // k6 checks p(95): the alert's series must be a 95th percentile too.
+  shape(files, 'record', P95_SERIES, /^histogram_quantile\(\s*0\.95\s*,/, 'histogram_quantile(0.95, ...)');
+  return {
+    availability: within(Number(objective.match[1]), 'slo:objective:ratio', 0, 1),
+    pagingErrorRatio: within(Number(errors.match[1]), 'HighErrorRate threshold', 0, 1),
+    latencyP95Seconds: within(Number(latency.match[1]), 'HighLatencyP95 threshold', 0, Number.POSITIVE_INFINITY),
+    sources: { availability: objective.path, pagingErrorRatio: errors.path, latencyP95Seconds: latency.path },
+  };
+}
+
+/** The generated module: the exported API loadtest/lib/options.ts uses (OBJECTIVES, errorBudget, Objectives). */
+export function objectivesModule(found: FoundObjectives): string {
+  const sources = [...new Set(Object.values(found.sources))].sort();
+  return `// Generated by \`npm run docs\` (scripts/generate/objectives.ts) from the Prometheus rules; do not edit.
+// Change the rules and run \`npm run docs\`; scripts/generate.test.ts fails while this file differs from them.
+// Read from: ${sources.join(', ')}.
+
+/**
+ * The service objectives k6 checks, as the Prometheus rules state them (k6
+ * cannot read the rules' YAML at run time).
+ */
+export interface Objectives {
+  /** \`slo:objective:ratio\`: share of user requests that must not fail. */
+  availability: number;
+  /** HighErrorRate: the 5xx ratio that pages; past it a load run is pointless, so it aborts. */
+  pagingErrorRatio: number;
+  /** HighLatencyP95: the per-route p95 latency that warns, in seconds. */
+  latencyP95Seconds: number;
+}
+
+export const OBJECTIVES: Readonly<Objectives> = {
+  // record slo:objective:ratio, ${found.sources.availability}
+  availability: ${found.availability},
+  // alert HighErrorRate, ${found.sources.pagingErrorRatio}
+  pagingErrorRatio: ${found.pagingErrorRatio},
+  // alert HighLatencyP95, ${found.sources.latencyP95Seconds}
+  latencyP95Seconds: ${found.latencyP95Seconds},
+};
+
+/** 1 - objective without floating-point noise (1 - 0.995 is 0.0050000000000000044). */
+export function errorBudget(objectives: Objectives = OBJECTIVES): number {
+  return Number((1 - objectives.availability).toPrecision(12));
+}
+`;
+}
