@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
+import { image } from '@observable-todo/test-support/images';
 import {
-  PROMETHEUS_IMAGE,
   alertingRules,
   dashboardExprs,
   dashboards,
@@ -12,6 +12,8 @@ import {
   ruleTestsDir,
   expandGrafanaMacros,
 } from '@observable-todo/test-support/repo';
+
+const PROMETHEUS_IMAGE = image('PROMETHEUS_IMAGE');
 
 // promtool from the Prometheus image the stack runs, on the repository's files,
 // copied to where compose mounts them.

@@ -2,6 +2,7 @@ import { Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertingRules, dashboardExprs, dashboards, expandGrafanaMacros, ruleFiles } from '@observable-todo/test-support/repo';
 import { pollUntil } from '@observable-todo/test-support/poll';
+import { image } from '@observable-todo/test-support/images';
 import { docker, mappedUrl, publishedUrl, startStack, stopStack } from './support/compose-stack.js';
 import { E2E_TIMINGS, generateMonitoringConfigs, withoutTimings, type GeneratedConfigs } from './support/monitoring-configs.js';
 import { AlertmanagerClient, PrometheusClient } from './support/prometheus-client.js';
@@ -81,6 +82,8 @@ beforeAll(async () => {
     env: {
       E2E_PROMETHEUS_CONFIG: configs.prometheus,
       E2E_ALERTMANAGER_CONFIG: configs.alertmanager,
+      // The overlay lies outside deploy/compose/, so that directory's .env does not reach it.
+      NODE_IMAGE: image('NODE_IMAGE'),
       ...configs.webhookFiles,
     },
     // No shell in upstream's image, so no health check: its listener's log line.
