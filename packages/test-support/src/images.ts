@@ -22,7 +22,7 @@ export function images(): Readonly<Record<string, string>> {
   return cached;
 }
 
-/** One image reference, e.g. image('POSTGRES_IMAGE') is 'postgres:18'; throws on a name the file lacks. */
+/** One image reference, e.g. image('POSTGRES_IMAGE'); throws on a name the file lacks. */
 export function image(name: string): string {
   const ref = images()[name];
   if (ref === undefined || ref === '') {
