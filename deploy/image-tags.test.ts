@@ -102,7 +102,8 @@ describe(`image versions: written once, in ${ENV_FILE}`, () => {
       const stages: string[] = [];
       return [...read(file).matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/gim)].flatMap(([line, base, stage]) => {
         const name = /^\$\{?([A-Z][A-Z0-9_]*_IMAGE)\}?$/.exec(base!)?.[1];
-        const ok = stages.includes(base!) || (name !== undefined && images()[name] !== undefined && new RegExp(`^ARG ${name}$`, 'm').test(read(file)));
+        const declared = name !== undefined && images()[name] !== undefined && new RegExp(`^ARG ${name}$`, 'm').test(read(file));
+        const ok = stages.includes(base!) || declared;
         if (stage) stages.push(stage);
         return ok ? [] : [`${file}: ${line}`];
       });
@@ -120,7 +121,8 @@ describe(`image versions: written once, in ${ENV_FILE}`, () => {
       for (const name of Object.keys(images())) if (new RegExp(`\\b${name}\\b`).test(text)) names.push(name);
       for (const name of names) used.set(name, [...(used.get(name) ?? []), file]);
     }
-    expect([...used.keys()].filter((name) => images()[name] === undefined).map((name) => `${name} (${used.get(name)!.join(', ')})`)).toEqual([]);
+    const undefinedNames = [...used.keys()].filter((name) => images()[name] === undefined);
+    expect(undefinedNames.map((name) => `${name} (${used.get(name)!.join(', ')})`)).toEqual([]);
     expect(Object.keys(images()).filter((name) => !used.has(name))).toEqual([]);
   });
 

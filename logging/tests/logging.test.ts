@@ -197,7 +197,9 @@ describe('compose: the logging services', () => {
     expect(image('KIBANA_IMAGE')).toMatch(/^docker\.elastic\.co\/kibana\/kibana:9\.5\.\d+$/);
     expect(tag('KIBANA_IMAGE')).toBe(tag('ELASTICSEARCH_IMAGE'));
     // The one-shots run the Elasticsearch image: no extra image to pull.
-    for (const oneShot of ['logging-preflight', 'elasticsearch-setup', 'kibana-setup']) expect(variable(oneShot)).toBe('ELASTICSEARCH_IMAGE');
+    for (const oneShot of ['logging-preflight', 'elasticsearch-setup', 'kibana-setup']) {
+      expect(variable(oneShot)).toBe('ELASTICSEARCH_IMAGE');
+    }
     expect(image('FLUENT_BIT_IMAGE')).toMatch(/^fluent\/fluent-bit:5\.1\.\d+$/);
     for (const name of Object.keys(services)) expect(image(variable(name) ?? `(no variable for ${name})`)).toMatch(/:v?\d+\.\d+\.\d+$/);
   });

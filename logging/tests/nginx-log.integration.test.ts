@@ -24,7 +24,10 @@ beforeAll(async () => {
   // The image compose builds, from the repository's Dockerfile (BuildKit's cache makes a re-run quick).
   // The base images as compose passes them (build.args): the Dockerfile has no default.
   const args = ['NODE_IMAGE', 'NGINX_IMAGE'].flatMap((name) => ['--build-arg', `${name}=${image(name)}`]);
-  await execFileAsync('docker', ['build', '-q', '-f', 'services/frontend/Dockerfile', ...args, '-t', IMAGE, '.'], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+  await execFileAsync('docker', ['build', '-q', '-f', 'services/frontend/Dockerfile', ...args, '-t', IMAGE, '.'], {
+    cwd: repoRoot,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   frontend = await new GenericContainer(IMAGE)
     .withExposedPorts(8080)
     .withWaitStrategy(Wait.forHttp('/healthz', 8080))

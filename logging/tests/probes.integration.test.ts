@@ -22,7 +22,10 @@ interface ComposeService {
 }
 const composeServices = readRepoYaml<{ services: Record<string, ComposeService> }>('deploy/compose/logging.yaml').services;
 // The compose file names each image by its variable in deploy/compose/.env.
-const resolved = (service: ComposeService) => ({ ...service, image: image(/^\$\{([A-Z0-9_]+)[:}]/.exec(service.image)?.[1] ?? service.image) });
+const resolved = (service: ComposeService) => ({
+  ...service,
+  image: image(/^\$\{([A-Z0-9_]+)[:}]/.exec(service.image)?.[1] ?? service.image),
+});
 const exporterService = resolved(composeServices['elasticsearch-exporter']!);
 const probesService = resolved(composeServices['log-probes']!);
 

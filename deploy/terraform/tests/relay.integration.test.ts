@@ -62,7 +62,8 @@ describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx cont
         [peerVar]: ip,
       },
     });
-  const curl = (...args: string[]) => docker('run', '--rm', '--network', `${project}_default`, '--entrypoint', 'curl', NGINX_IMAGE, ...args);
+  const curl = (...args: string[]) =>
+    docker('run', '--rm', '--network', `${project}_default`, '--entrypoint', 'curl', NGINX_IMAGE, ...args);
 
   beforeAll(() => {
     expect(docker('network', 'create', network).status).toBe(0);
