@@ -29,8 +29,6 @@ export function parseCompose<T = unknown>(text: string): T {
   return parse(text, { merge: true, customTags: COMPOSE_YAML_TAGS }) as T;
 }
 
-/** Every alert's runbook_url is this plus `<alertname>.md` (see docs/monitoring.md). */
-export const RUNBOOK_BASE = 'https://github.com/observable-todo/observable-todo/blob/main/docs/runbooks/';
 /** Grafana's dashboard links as users open them: its GF_SERVER_ROOT_URL with GRAFANA_PORT's default. */
 export const GRAFANA_BASE = `${(
   parseCompose<{ services: { grafana: { environment: Record<string, string> } } }>(readFileSync(path.join(repoRoot, 'deploy/compose/dashboards.yaml'), 'utf8'))
