@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { GRAFANA_URL, RUNBOOK_BASE_URL, dashboardTemplate, expandLinks, runbookTemplate } from '@observable-todo/test-support/alert-links';
 import {
   GRAFANA_BASE,
-  RUNBOOK_BASE,
   alertNames,
   alertingRules,
   dashboardExprs,
@@ -63,7 +63,9 @@ describe('alerting rules', () => {
       expect(rule.annotations?.description?.trim()).toBeTruthy();
       // Watchdog's value is always 1: nothing to show.
       if (rule.alert !== 'Watchdog') expect(rule.annotations?.description).toContain('$value');
-      expect(rule.annotations?.runbook_url).toBe(`${RUNBOOK_BASE}${rule.alert}.md`);
+      // Built from the one base in prometheus.yml; resolved, it names the alert's runbook file (checked below).
+      expect(rule.annotations?.runbook_url).toBe(runbookTemplate(rule.alert!));
+      expect(expandLinks(rule.annotations!.runbook_url!)).toBe(`${RUNBOOK_BASE_URL}/${rule.alert}.md`);
     },
   );
 
@@ -81,9 +83,24 @@ describe('alerting rules', () => {
     const linked = rules.map((r) => r.annotations?.dashboard_url).filter((u): u is string => u !== undefined);
     expect(linked.length).toBeGreaterThan(0);
     for (const url of linked) {
-      expect(url.startsWith(GRAFANA_BASE)).toBe(true);
-      expect(uids).toContain(url.slice(GRAFANA_BASE.length));
+      const uid = /\/d\/([\w-]+)$/.exec(url)?.[1] ?? '';
+      expect(url).toBe(dashboardTemplate(uid));
+      expect(uids).toContain(uid);
+      expect(expandLinks(url)).toBe(`${GRAFANA_BASE}${uid}`);
     }
+  });
+
+  it("take their link bases from prometheus.yml's external labels, which never reach Alertmanager", () => {
+    expect(RUNBOOK_BASE_URL).toMatch(/^https:\/\/[^\s{}]+[^/]$/);
+    // Grafana's own root URL (GF_SERVER_ROOT_URL with GRAFANA_PORT's default): the one value written twice.
+    expect(`${GRAFANA_URL}/d/`).toBe(GRAFANA_BASE);
+    const config = readYaml<{ alerting: { alert_relabel_configs?: { action: string; regex: string }[] } }>(
+      path.join(monitoringDir, 'prometheus/prometheus.yml'),
+    );
+    const dropped = (config.alerting.alert_relabel_configs ?? [])
+      .filter((r) => r.action === 'labeldrop')
+      .map((r) => new RegExp(`^(?:${r.regex})$`));
+    for (const name of ['runbook_base_url', 'grafana_url']) expect(dropped.some((regex) => regex.test(name)), name).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { image } from '@observable-todo/test-support/images';
 import { listFiles, parseCompose } from '@observable-todo/test-support/repo';
 import { installedMappings, readRepoFile, readRepoJson, readRepoYaml, repoRoot } from './support.js';
 
@@ -186,14 +187,21 @@ describe('compose: the logging services', () => {
   });
 
   it('pin exact versions: Elasticsearch and Kibana 9.5.x on the same tag, Fluent Bit 5.1.x', () => {
-    const tag = (service: string) => services[service]!.image!.split(':')[1];
-    expect(services.elasticsearch!.image).toMatch(/^docker\.elastic\.co\/elasticsearch\/elasticsearch:9\.5\.\d+$/);
-    expect(services.kibana!.image).toMatch(/^docker\.elastic\.co\/kibana\/kibana:9\.5\.\d+$/);
-    expect(tag('kibana')).toBe(tag('elasticsearch'));
+    // The compose file names a variable per image; deploy/compose/.env holds the references.
+    const variable = (service: string) => /^\$\{([A-Z0-9_]+_IMAGE)[:}]/.exec(services[service]!.image ?? '')?.[1];
+    expect(variable('elasticsearch')).toBe('ELASTICSEARCH_IMAGE');
+    expect(variable('kibana')).toBe('KIBANA_IMAGE');
+    expect(variable('fluent-bit')).toBe('FLUENT_BIT_IMAGE');
+    const tag = (name: string) => image(name).split(':')[1];
+    expect(image('ELASTICSEARCH_IMAGE')).toMatch(/^docker\.elastic\.co\/elasticsearch\/elasticsearch:9\.5\.\d+$/);
+    expect(image('KIBANA_IMAGE')).toMatch(/^docker\.elastic\.co\/kibana\/kibana:9\.5\.\d+$/);
+    expect(tag('KIBANA_IMAGE')).toBe(tag('ELASTICSEARCH_IMAGE'));
     // The one-shots run the Elasticsearch image: no extra image to pull.
-    for (const oneShot of ['logging-preflight', 'elasticsearch-setup', 'kibana-setup']) expect(services[oneShot]!.image).toBe(services.elasticsearch!.image);
-    expect(services['fluent-bit']!.image).toMatch(/^fluent\/fluent-bit:5\.1\.\d+$/);
-    for (const service of Object.values(services)) expect(service.image).toMatch(/:v?\d+\.\d+\.\d+$/);
+    for (const oneShot of ['logging-preflight', 'elasticsearch-setup', 'kibana-setup']) {
+      expect(variable(oneShot)).toBe('ELASTICSEARCH_IMAGE');
+    }
+    expect(image('FLUENT_BIT_IMAGE')).toMatch(/^fluent\/fluent-bit:5\.1\.\d+$/);
+    for (const name of Object.keys(services)) expect(image(variable(name) ?? `(no variable for ${name})`)).toMatch(/:v?\d+\.\d+\.\d+$/);
   });
 
   it.each(Object.keys(services))('%s has a memory limit, publishes only on 127.0.0.1 and has a health check or a reason', (name) => {

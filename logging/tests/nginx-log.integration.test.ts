@@ -6,6 +6,7 @@ import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainer
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../services/api/src/observability/logger.js';
 import { RequestContext } from '../../services/api/src/observability/request-context.js';
+import { image } from '@observable-todo/test-support/images';
 import { leafFields, mappingProblems, repoRoot } from './support.js';
 
 /**
@@ -21,7 +22,12 @@ let frontend: StartedTestContainer;
 
 beforeAll(async () => {
   // The image compose builds, from the repository's Dockerfile (BuildKit's cache makes a re-run quick).
-  await execFileAsync('docker', ['build', '-q', '-f', 'services/frontend/Dockerfile', '-t', IMAGE, '.'], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+  // The base images as compose passes them (build.args): the Dockerfile has no default.
+  const args = ['NODE_IMAGE', 'NGINX_IMAGE'].flatMap((name) => ['--build-arg', `${name}=${image(name)}`]);
+  await execFileAsync('docker', ['build', '-q', '-f', 'services/frontend/Dockerfile', ...args, '-t', IMAGE, '.'], {
+    cwd: repoRoot,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   frontend = await new GenericContainer(IMAGE)
     .withExposedPorts(8080)
     .withWaitStrategy(Wait.forHttp('/healthz', 8080))

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { image } from '@observable-todo/test-support/images';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { freePort } from '@observable-todo/test-support/ports';
 import { docker, loggingDir, readRepoYaml, repoRoot } from './support.js';
@@ -20,8 +21,13 @@ interface ComposeService {
   command: string[];
 }
 const composeServices = readRepoYaml<{ services: Record<string, ComposeService> }>('deploy/compose/logging.yaml').services;
-const exporterService = composeServices['elasticsearch-exporter']!;
-const probesService = composeServices['log-probes']!;
+// The compose file names each image by its variable in deploy/compose/.env.
+const resolved = (service: ComposeService) => ({
+  ...service,
+  image: image(/^\$\{([A-Z0-9_]+)[:}]/.exec(service.image)?.[1] ?? service.image),
+});
+const exporterService = resolved(composeServices['elasticsearch-exporter']!);
+const probesService = resolved(composeServices['log-probes']!);
 
 const project = `logging-probes-${randomBytes(4).toString('hex')}`;
 const volume = `${project}_app-secrets`;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeImage } from '@observable-todo/test-support/repo';
+import { image } from '@observable-todo/test-support/images';
 import { dockerRun, loggingDir, readRepoFile, readRepoJson, repoRoot, type RunResult } from './support.js';
 import { StubServer, basic, type Responder } from './stub-server.js';
 
@@ -17,7 +17,7 @@ import { StubServer, basic, type Responder } from './stub-server.js';
  * container with sh and curl, the frontend's nginx base image, on the host
  * network so they reach the stub on 127.0.0.1.
  */
-const SHELL_IMAGE = 'nginx:1.30';
+const SHELL_IMAGE = image('NGINX_IMAGE');
 const execFileAsync = promisify(execFile);
 
 const SECRETS = {
@@ -34,7 +34,8 @@ let secretsDir: string;
 
 beforeAll(async () => {
   // The compose file runs the scripts in the Elasticsearch image; this one only needs sh and curl.
-  expect(composeImage('deploy/compose/logging.yaml', 'elasticsearch-setup')).toMatch(/elasticsearch/);
+  const logging = parseCompose<{ services: Record<string, { image: string }> }>(readRepoFile('deploy/compose/logging.yaml'));
+  expect(logging.services['elasticsearch-setup']!.image).toMatch(/^\$\{ELASTICSEARCH_IMAGE[:}]/);
   stub = new StubServer();
   port = await stub.start();
   secretsDir = mkdtempSync(path.join(tmpdir(), 'logging-secrets-'));

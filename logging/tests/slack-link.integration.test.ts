@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALERTMANAGER_IMAGE } from '@observable-todo/test-support/repo';
+import { image } from '@observable-todo/test-support/images';
 import { dockerRun, repoRoot } from './support.js';
 
 /** The Discover link as the real Alertmanager renders it (amtool, its example alert data). */
@@ -9,7 +9,7 @@ describe('the Slack template\'s Kibana link, rendered by amtool', () => {
     const result = await dockerRun([
       '-v', `${path.join(repoRoot, 'monitoring/alertmanager')}:/etc/alertmanager:ro`,
       '--entrypoint', '/bin/amtool',
-      ALERTMANAGER_IMAGE,
+      image('ALERTMANAGER_IMAGE'),
       'template', 'render',
       '--template.glob=/etc/alertmanager/templates/*.tmpl',
       '--template.text={{ template "slack.todo.text" . }}',

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
-import { ALERTMANAGER_IMAGE, monitoringDir } from '@observable-todo/test-support/repo';
+import { image } from '@observable-todo/test-support/images';
+import { monitoringDir } from '@observable-todo/test-support/repo';
+
+const ALERTMANAGER_IMAGE = image('ALERTMANAGER_IMAGE');
 
 // amtool and Alertmanager from the image the stack runs, on the repository's
 // files, copied to where compose mounts them.

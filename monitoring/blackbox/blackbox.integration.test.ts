@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
-import { composeImage, monitoringDir } from '@observable-todo/test-support/repo';
+import { image } from '@observable-todo/test-support/images';
+import { monitoringDir } from '@observable-todo/test-support/repo';
 
 // The blackbox exporter's own checker (--config.check) on the repository's
 // file, in the image the stack runs, copied to where compose mounts it.
-const BLACKBOX_IMAGE = composeImage('deploy/compose/metrics.yaml', 'blackbox-exporter');
+const BLACKBOX_IMAGE = image('BLACKBOX_EXPORTER_IMAGE');
 const CONFIG = '/etc/blackbox_exporter/config.yml';
 
 describe('blackbox exporter', () => {

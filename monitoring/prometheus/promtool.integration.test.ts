@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
+import { RUNBOOK_BASE_URL } from '@observable-todo/test-support/alert-links';
+import { image } from '@observable-todo/test-support/images';
+import { pollUntil } from '@observable-todo/test-support/poll';
 import {
-  PROMETHEUS_IMAGE,
   alertingRules,
   dashboardExprs,
   dashboards,
@@ -12,6 +14,8 @@ import {
   ruleTestsDir,
   expandGrafanaMacros,
 } from '@observable-todo/test-support/repo';
+
+const PROMETHEUS_IMAGE = image('PROMETHEUS_IMAGE');
 
 // promtool from the Prometheus image the stack runs, on the repository's files,
 // copied to where compose mounts them.
@@ -73,13 +77,25 @@ describe('promtool', () => {
 
 // Every PromQL expression of the rules and the dashboards must at least parse
 // and evaluate on the Prometheus version we run. The e2e suite checks that they
-// return data once the API has traffic.
+// return data once the API has traffic. An Alertmanager (its image's default
+// configuration) answers to `alertmanager` on the same network, so the alerts
+// Prometheus sends can be read as Alertmanager receives them.
 describe('Prometheus with the repository configuration', () => {
+  let network: StartedNetwork;
+  let alertmanager: StartedTestContainer;
   let prometheus: StartedTestContainer;
   let base: string;
 
   beforeAll(async () => {
+    network = await new Network().start();
+    alertmanager = await new GenericContainer(image('ALERTMANAGER_IMAGE'))
+      .withNetwork(network)
+      .withNetworkAliases('alertmanager')
+      .withExposedPorts(9093)
+      .withWaitStrategy(Wait.forHttp('/-/ready', 9093))
+      .start();
     prometheus = await new GenericContainer(PROMETHEUS_IMAGE)
+      .withNetwork(network)
       .withCopyDirectoriesToContainer([{ source: path.join(monitoringDir, 'prometheus'), target: CONFIG_DIR }])
       .withCommand([`--config.file=${CONFIG_DIR}/prometheus.yml`, '--storage.tsdb.path=/prometheus'])
       .withExposedPorts(9090)
@@ -89,6 +105,21 @@ describe('Prometheus with the repository configuration', () => {
   });
   afterAll(async () => {
     await prometheus?.stop();
+    await alertmanager?.stop();
+    await network?.stop();
+  });
+
+  it('sends alerts with the runbook link built from the external label, and without the link labels', async () => {
+    const url = `http://${alertmanager.getHost()}:${alertmanager.getMappedPort(9093)}/api/v2/alerts?filter=alertname%3D%22Watchdog%22`;
+    type Alert = { labels: Record<string, string>; annotations: Record<string, string> };
+    // Watchdog (vector(1)) fires at the first evaluation and is sent at once.
+    const alerts = await pollUntil(async () => (await (await fetch(url)).json()) as Alert[], (found) => found.length === 1, {
+      timeoutMs: 45_000,
+      what: 'the Watchdog alert in Alertmanager',
+    });
+    expect(alerts[0]!.annotations.runbook_url).toBe(`${RUNBOOK_BASE_URL}/Watchdog.md`);
+    // Its own labels only: runbook_base_url and grafana_url were attached and then dropped (alert_relabel_configs).
+    expect(Object.keys(alerts[0]!.labels).sort()).toEqual(['alertname', 'severity']);
   });
 
   interface RulesResponse {

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import type autocannon from 'autocannon';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { pollUntil } from '@observable-todo/test-support/poll';
+import { image } from '@observable-todo/test-support/images';
 import { docker, mappedUrl, publishedUrl, REPO_ROOT, startStack, stopStack, v8HeapLimitBytes } from '../e2e/support/compose-stack.js';
 import { compare, CONNECTIONS, pairedRatio, RATE_SHARE, ROUNDS, SECONDS, spread, type Measured } from './runner.js';
 import { mib, Report, showSpread } from './report.js';
@@ -26,7 +27,7 @@ const SEEDED_TODOS = 200;
 const FILES = ['deploy/compose/app.yaml', 'deploy/compose/debug.yaml'];
 /** The rate limiter is off in every stack (it would answer 429 to a load test); nothing else differs from the shipped stack. */
 const NO_LIMIT = { API_RATE_LIMIT_MAX: '0' };
-const BASE_IMAGE = 'node:24-trixie-slim';
+const BASE_IMAGE = image('NODE_IMAGE');
 /** BENCH_ONLY=floor,metrics runs some sections (floor, data, metrics, replicas); memory is reported for what ran. */
 const ALL_SECTIONS = ['floor', 'data', 'metrics', 'replicas'];
 const SECTIONS = new Set((process.env.BENCH_ONLY ?? ALL_SECTIONS.join(',')).split(',').map((name) => name.trim()));

@@ -2,6 +2,8 @@ import { Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertingRules, dashboardExprs, dashboards, expandGrafanaMacros, ruleFiles } from '@observable-todo/test-support/repo';
 import { pollUntil } from '@observable-todo/test-support/poll';
+import { GRAFANA_URL, RUNBOOK_BASE_URL } from '@observable-todo/test-support/alert-links';
+import { image } from '@observable-todo/test-support/images';
 import { docker, mappedUrl, publishedUrl, startStack, stopStack } from './support/compose-stack.js';
 import { E2E_TIMINGS, generateMonitoringConfigs, withoutTimings, type GeneratedConfigs } from './support/monitoring-configs.js';
 import { AlertmanagerClient, PrometheusClient } from './support/prometheus-client.js';
@@ -81,6 +83,8 @@ beforeAll(async () => {
     env: {
       E2E_PROMETHEUS_CONFIG: configs.prometheus,
       E2E_ALERTMANAGER_CONFIG: configs.alertmanager,
+      // The overlay lies outside deploy/compose/, so that directory's .env does not reach it.
+      NODE_IMAGE: image('NODE_IMAGE'),
       ...configs.webhookFiles,
     },
     // No shell in upstream's image, so no health check: its listener's log line.
@@ -174,10 +178,10 @@ describe('alerts to Slack', () => {
     expect(attachment.text).toContain('*Service:* todo-api');
     expect(attachment.text).toMatch(/\d+(\.\d+)?% of todo-api requests failed with a 5xx status/);
     expect(attachment.text).toMatch(/: \d+\.\d\d of \d+\.\d\d requests per second/);
-    expect(attachment.text).toContain('https://github.com/observable-todo/observable-todo/blob/main/docs/runbooks/HighErrorRate.md');
+    expect(attachment.text).toContain(`${RUNBOOK_BASE_URL}/HighErrorRate.md`);
     expect(attachment.text).toContain('/graph?g0.expr=');
     expect(attachment.text).toContain('/#/silences/new?filter=');
-    expect(attachment.text).toContain('http://localhost:3000/d/todo-api-overview');
+    expect(attachment.text).toContain(`${GRAFANA_URL}/d/todo-api-overview`);
 
     errors.stop();
     const stoppedAt = Date.now();
@@ -301,6 +305,10 @@ describe('alerts to Slack', () => {
     expect(pings[0]!.payload.receiver).toBe('heartbeat');
     expect(pings[0]!.payload.status).toBe('firing');
     expect(pings[0]!.payload.alerts.map((a) => a.labels.alertname)).toEqual(['Watchdog']);
+    // The link bases are Prometheus' external labels: expanded into the annotation, dropped from the labels.
+    const watchdog = pings[0]!.payload.alerts[0]! as { labels: Record<string, string>; annotations?: Record<string, string> };
+    expect(watchdog.annotations?.runbook_url).toBe(`${RUNBOOK_BASE_URL}/Watchdog.md`);
+    for (const label of ['runbook_base_url', 'grafana_url']) expect(Object.keys(watchdog.labels)).not.toContain(label);
     expect((await slack.titled('[')).filter((m) => m.payload.attachments[0]!.title.includes('Watchdog'))).toEqual([]);
     // Repeated every minute (repeat_interval 1m, kept in the e2e copy): a dead man's
     // switch with a 1-minute period and some grace never misses one. The drill lasts

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '@observable-todo/test-support/poll';
+import { image } from '@observable-todo/test-support/images';
 import { dashboardExprs, dashboards, ruleFiles } from '@observable-todo/test-support/repo';
 import { docker, mappedUrl, publishedUrl, startStack, stopStack, v8HeapLimitBytes } from './support/compose-stack.js';
 
@@ -69,7 +70,7 @@ async function rerun(service: string): Promise<number> {
 
 /** Runs a shell command as root over the secrets volume, in a throwaway container. */
 async function onSecretsVolume(command: string): Promise<string> {
-  return docker('run', '--rm', '--network', 'none', '-v', `${project}_app-secrets:/secrets`, 'postgres:18', 'sh', '-c', command);
+  return docker('run', '--rm', '--network', 'none', '-v', `${project}_app-secrets:/secrets`, image('POSTGRES_IMAGE'), 'sh', '-c', command);
 }
 
 /** Roles, memberships, owners, grants and default privileges: what db-roles manages. */

@@ -1,6 +1,7 @@
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeImage, dashboards } from '@observable-todo/test-support/repo';
+import { image } from '@observable-todo/test-support/images';
+import { dashboards } from '@observable-todo/test-support/repo';
 import { docker, mappedUrl, startStack, stopStack } from './support/compose-stack.js';
 import { imageAvailability } from './support/images.js';
 
@@ -8,7 +9,7 @@ import { imageAvailability } from './support/images.js';
  * Grafana as provisioned by deploy/compose/dashboards.yaml. Runs wherever the
  * image can be had; elsewhere it is reported as skipped, with the reason.
  */
-const GRAFANA_IMAGE = composeImage('deploy/compose/dashboards.yaml', 'grafana');
+const GRAFANA_IMAGE = image('GRAFANA_IMAGE');
 const availability = await imageAvailability(GRAFANA_IMAGE);
 if (!availability.ok) console.warn(`[skipped] Grafana e2e: ${availability.reason}`);
 

@@ -10,13 +10,13 @@ import { promisify } from 'node:util';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chaosProblem, rateLimitPerMinute, stackProblem, type Probe } from '../../loadtest/lib/preflight.ts';
-import { composeImage } from '@observable-todo/test-support/repo';
+import { image } from '@observable-todo/test-support/images';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { docker, mappedUrl, REPO_ROOT, startStack, stopStack } from './support/compose-stack.js';
 import { imageAvailability } from './support/images.js';
 import { PrometheusClient } from './support/prometheus-client.js';
 
-const K6_IMAGE = composeImage('deploy/compose/loadtest.yaml', 'k6');
+const K6_IMAGE = image('K6_IMAGE');
 const availability = await imageAvailability(K6_IMAGE);
 if (!availability.ok) console.warn(`[skipped] k6 smoke run: ${availability.reason}`);
 

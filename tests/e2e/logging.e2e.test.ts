@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeImage } from '@observable-todo/test-support/repo';
+import { image } from '@observable-todo/test-support/images';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { installedMappings, leafFields } from '../../logging/tests/support.js';
 import { REPO_ROOT, docker, publishedUrl, stopStack } from './support/compose-stack.js';
@@ -16,11 +16,10 @@ import { PrometheusClient } from './support/prometheus-client.js';
  * (this workplace reaches no registry) the suite is reported as skipped, with
  * the reason. Prints how long each step took.
  */
-const LOGGING = 'deploy/compose/logging.yaml';
-const ES_IMAGE = composeImage(LOGGING, 'elasticsearch');
-const KIBANA_IMAGE = composeImage(LOGGING, 'kibana');
-const FLUENT_BIT_IMAGE = composeImage(LOGGING, 'fluent-bit');
-const availability = await Promise.all([ES_IMAGE, KIBANA_IMAGE, FLUENT_BIT_IMAGE].map((image) => imageAvailability(image)));
+const ES_IMAGE = image('ELASTICSEARCH_IMAGE');
+const KIBANA_IMAGE = image('KIBANA_IMAGE');
+const FLUENT_BIT_IMAGE = image('FLUENT_BIT_IMAGE');
+const availability = await Promise.all([ES_IMAGE, KIBANA_IMAGE, FLUENT_BIT_IMAGE].map((ref) => imageAvailability(ref)));
 const missing = availability.flatMap((a) => (a.ok ? [] : [a.reason]));
 if (missing.length > 0) console.warn(`[skipped] logging e2e: ${missing.join('; ')}`);
 

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { image as imageRef } from '@observable-todo/test-support/images';
 import { docker } from '../../../tests/e2e/support/compose-stack.js';
 import { imageAvailability } from '../../../tests/e2e/support/images.js';
 import { evaluate, repoRoot, terraformAvailability, terraformDir } from './support/terraform.js';
@@ -17,7 +18,7 @@ import { evaluate, repoRoot, terraformAvailability, terraformDir } from './suppo
  * zipped, under the hash Terraform computes for them. No network.
  */
 
-const IMAGE = 'debian:trixie-slim';
+const IMAGE = imageRef('DEBIAN_IMAGE');
 const PREFIX = '/observable-todo';
 const BUCKET = 'observable-todo-bundle-test';
 const VOLUME = 'vol-0abc123def4567890';

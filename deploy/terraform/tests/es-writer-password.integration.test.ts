@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { image } from '@observable-todo/test-support/images';
 import { repoRoot } from './support/terraform.js';
 
 /**
@@ -14,13 +15,16 @@ import { repoRoot } from './support/terraform.js';
  * for todo_log_writer, the app host's Fluent Bit logs in with it.
  */
 
+const POSTGRES_IMAGE = image('POSTGRES_IMAGE');
+// As observable-todo.service runs Compose: the overrides lie outside deploy/compose/, whose .env holds the images.
+const ENV_FILE = ['--env-file', 'deploy/compose/.env'];
 const docker = (args: string[], env: Record<string, string> = {}) =>
   spawnSync('docker', args, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
 const reason =
   docker(['compose', 'version']).status !== 0
     ? 'no `docker compose` here'
-    : docker(['image', 'inspect', 'postgres:18']).status !== 0
-      ? 'image postgres:18 is not available (run /work/shared/sandbox/images postgres)'
+    : docker(['image', 'inspect', POSTGRES_IMAGE]).status !== 0
+      ? `image ${POSTGRES_IMAGE} is not available (run /work/shared/sandbox/images postgres)`
       : undefined;
 if (reason) console.warn(`[skipped] es-writer-password tests: ${reason}`);
 
@@ -36,7 +40,7 @@ function up(host: 'app' | 'monitoring', project: string): { code: number | null;
     // deploy.sh writes ./secrets/<file>, relative to deploy/compose/; here a temporary file.
     ES_WRITER_PASSWORD_FILE: path.relative(path.join(repoRoot, 'deploy/compose'), secretFile),
   };
-  const run = docker(['compose', '-p', project, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${host}-host.yaml`, 'up', '--no-log-prefix', 'secrets-init'], env);
+  const run = docker(['compose', ...ENV_FILE, '-p', project, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${host}-host.yaml`, 'up', '--no-log-prefix', 'secrets-init'], env);
   const code = docker(['inspect', '-f', '{{.State.ExitCode}}', `${project}-secrets-init-1`]).stdout.trim();
   // Compose attaches to the named service only: the seed's own words are in its log.
   const seed = docker(['logs', `${project}-es-writer-password-seed-1`]);
@@ -44,7 +48,7 @@ function up(host: 'app' | 'monitoring', project: string): { code: number | null;
 }
 
 function readVolume(project: string, file: string): string {
-  const run = docker(['run', '--rm', '-v', `${project}_app-secrets:/s:ro`, '--entrypoint', 'cat', 'postgres:18', `/s/${file}`]);
+  const run = docker(['run', '--rm', '-v', `${project}_app-secrets:/s:ro`, '--entrypoint', 'cat', POSTGRES_IMAGE, `/s/${file}`]);
   return run.status === 0 ? run.stdout : `<unreadable: ${run.stderr.trim()}>`;
 }
 
@@ -62,7 +66,7 @@ describe.skipIf(reason !== undefined)('shared Elasticsearch writer password on t
   afterAll(() => {
     for (const [i, host] of (['app', 'monitoring'] as const).entries()) {
       const env = { OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10', OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20', ES_WRITER_PASSWORD_FILE: path.relative(path.join(repoRoot, 'deploy/compose'), secretFile) };
-      docker(['compose', '-p', projects[i]!, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${host}-host.yaml`, 'down', '-v'], env);
+      docker(['compose', ...ENV_FILE, '-p', projects[i]!, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${host}-host.yaml`, 'down', '-v'], env);
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -95,7 +99,7 @@ describe.skipIf(reason !== undefined)('shared Elasticsearch writer password on t
   });
 
   it('refuses to render without the secret, naming the README', () => {
-    const run = docker(['compose', '-p', 'seed-check', '-f', 'compose.yaml', '-f', 'deploy/terraform/compose/app-host.yaml', 'config', '-q'], {
+    const run = docker(['compose', ...ENV_FILE, '-p', 'seed-check', '-f', 'compose.yaml', '-f', 'deploy/terraform/compose/app-host.yaml', 'config', '-q'], {
       OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10',
       OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20',
       ES_WRITER_PASSWORD_FILE: '',

@@ -44,7 +44,8 @@ interface Config {
 function config(override: string, env: Record<string, string> = BOTH): { code: number | null; config?: Config; stderr: string } {
   const run = spawnSync(
     'docker',
-    ['compose', '-p', 'override-check', '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${override}`, 'config', '--format', 'json'],
+    // --env-file as observable-todo.service passes it: the image versions (deploy.sh's .env is `env` here).
+    ['compose', '--env-file', 'deploy/compose/.env', '-p', 'override-check', '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${override}`, 'config', '--format', 'json'],
     // Only what deploy.sh writes into .env: none of the developer's port variables.
     { cwd: repoRoot, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } },
   );

@@ -1,21 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { image } from '@observable-todo/test-support/images';
 import { repoRoot } from './support/terraform.js';
 
 /**
  * The two hosts' relays (compose/monitoring-host.yaml `app-host-relay`,
  * compose/app-host.yaml `monitoring-host-relay`) started by Compose from the
- * overrides, in real nginx:1.30 containers: a request to one of a relay's
+ * overrides, in real nginx containers (NGINX_IMAGE): a request to one of a relay's
  * aliases on the project's network reaches "the other host" (a container
  * standing in for its private address, answering on 80 and 9200).
  */
 
+const NGINX_IMAGE = image('NGINX_IMAGE');
 const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
 const reason =
   docker('compose', 'version').status !== 0
     ? 'no `docker compose` here'
-    : docker('image', 'inspect', 'nginx:1.30').status !== 0
-      ? 'image nginx:1.30 is not available (run /work/shared/sandbox/images nginx)'
+    : docker('image', 'inspect', NGINX_IMAGE).status !== 0
+      ? `image ${NGINX_IMAGE} is not available (run /work/shared/sandbox/images nginx)`
       : undefined;
 if (reason) console.warn(`[skipped] relay tests: ${reason}`);
 
@@ -49,7 +51,7 @@ describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx cont
   const project = `i10-twohost-relay-${suffix}`;
   const relay = `${project}-${service}-1`;
   const compose = (ip: string, ...args: string[]) =>
-    spawnSync('docker', ['compose', '-p', project, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${override}`, ...args], {
+    spawnSync('docker', ['compose', '--env-file', 'deploy/compose/.env', '-p', project, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${override}`, ...args], {
       cwd: repoRoot,
       encoding: 'utf8',
       env: {
@@ -60,12 +62,13 @@ describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx cont
         [peerVar]: ip,
       },
     });
-  const curl = (...args: string[]) => docker('run', '--rm', '--network', `${project}_default`, '--entrypoint', 'curl', 'nginx:1.30', ...args);
+  const curl = (...args: string[]) =>
+    docker('run', '--rm', '--network', `${project}_default`, '--entrypoint', 'curl', NGINX_IMAGE, ...args);
 
   beforeAll(() => {
     expect(docker('network', 'create', network).status).toBe(0);
     const started = docker(
-      'run', '-d', '--name', peer, '--network', network, '--entrypoint', 'sh', 'nginx:1.30', '-c',
+      'run', '-d', '--name', peer, '--network', network, '--entrypoint', 'sh', NGINX_IMAGE, '-c',
       `printf '%s\\n' '${STAND_IN_CONF}' >/tmp/n.conf && exec nginx -e stderr -c /tmp/n.conf -g 'daemon off;'`,
     );
     expect(started.status, started.stderr).toBe(0);

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { composeDown, isActiveEndpointsError, recoverRefusedNetworks, removeProjectNetworks } from './compose-networks.js';
+import { image } from './images.js';
 
 const execFileAsync = promisify(execFile);
 const docker = async (...args: string[]) => (await execFileAsync('docker', args)).stdout.trim();
 
 // Any local image with a shell will do; this one is on every machine the suites run on.
-const IMAGE = 'debian:trixie-slim';
+const IMAGE = image('DEBIAN_IMAGE');
 
 describe('removeProjectNetworks: the teardown after compose down refused a network', () => {
   const project = `todo-netrm-${randomUUID().slice(0, 8)}`;

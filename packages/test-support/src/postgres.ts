@@ -1,18 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { parse } from 'yaml';
-import { repoRoot } from './repo.js';
+import { image } from './images.js';
 
-/** The image the product runs on, read from deploy/compose/app.yaml, the one place it is written. */
-export const POSTGRES_IMAGE = (
-  parse(readFileSync(path.join(repoRoot, 'deploy/compose/app.yaml'), 'utf8')) as {
-    services: { db: { image: string } };
-  }
-).services.db.image;
+/** The image the product runs on (deploy/compose/.env, the one place it is written). */
+export const POSTGRES_IMAGE = image('POSTGRES_IMAGE');
 
 /** Where the run's one PostgreSQL answers, as a superuser; handed to the test files by the global setup. */
 export interface PostgresServer {

@@ -29,19 +29,6 @@ export function parseCompose<T = unknown>(text: string): T {
   return parse(text, { merge: true, customTags: COMPOSE_YAML_TAGS }) as T;
 }
 
-/** The image a compose service runs: the compose files are the one place versions are written. */
-export function composeImage(file: string, service: string): string {
-  const compose = parse(readFileSync(path.join(repoRoot, file), 'utf8')) as { services: Record<string, { image?: string }> };
-  const image = compose.services[service]?.image;
-  if (image === undefined) throw new Error(`${file} has no image for service ${service}`);
-  return image;
-}
-
-export const PROMETHEUS_IMAGE = composeImage('deploy/compose/metrics.yaml', 'prometheus');
-export const ALERTMANAGER_IMAGE = composeImage('deploy/compose/metrics.yaml', 'alertmanager');
-
-/** Every alert's runbook_url is this plus `<alertname>.md` (see docs/monitoring.md). */
-export const RUNBOOK_BASE = 'https://github.com/observable-todo/observable-todo/blob/main/docs/runbooks/';
 /** Grafana's dashboard links as users open them: its GF_SERVER_ROOT_URL with GRAFANA_PORT's default. */
 export const GRAFANA_BASE = `${(
   parseCompose<{ services: { grafana: { environment: Record<string, string> } } }>(readFileSync(path.join(repoRoot, 'deploy/compose/dashboards.yaml'), 'utf8'))

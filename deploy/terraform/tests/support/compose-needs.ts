@@ -48,7 +48,15 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
     for (const entry of doc.include ?? []) {
       const paths = typeof entry === 'string' ? [entry] : [entry.path].flat();
       for (const p of paths) visit(path.resolve(includeBase, interpolate(p)));
-      if (typeof entry !== 'string') for (const env of [entry.env_file ?? []].flat()) addPath(path.resolve(dir, interpolate(env)), `${file} include env_file`);
+      const envFiles = typeof entry === 'string' ? [] : [entry.env_file ?? []].flat();
+      for (const env of envFiles) addPath(path.resolve(dir, interpolate(env)), `${file} include env_file`);
+      // Without env_file, Compose reads the .env next to the included file (deploy/compose/.env: the image versions).
+      if (envFiles.length === 0) {
+        for (const p of paths) {
+          const dotenv = path.join(path.dirname(path.resolve(includeBase, interpolate(p))), '.env');
+          if (existsSync(dotenv)) addPath(dotenv, `${file} include .env`);
+        }
+      }
     }
 
     for (const [name, service] of Object.entries(doc.services ?? {})) {
