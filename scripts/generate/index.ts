@@ -8,6 +8,7 @@ import { markdownTable } from './markdown.ts';
 import { findBlocks, replaceBlocks } from './markers.ts';
 import { objectivesModule, readObjectives, readRuleFiles } from './objectives.ts';
 import { labelPorts, portsTable, type LabelledPort } from './ports.ts';
+import { terraformMemoryTable } from './terraform-memory.ts';
 
 /** One file `npm run docs` writes, with the content it should have. */
 export interface Output {
@@ -17,11 +18,12 @@ export interface Output {
 }
 
 /** The Markdown blocks, by name: what `<!-- generated:NAME (npm run docs) -->` may name. */
-export function renderBlocks(ports: readonly LabelledPort[]): Map<string, string> {
+export function renderBlocks(root: string, ports: readonly LabelledPort[]): Map<string, string> {
   const config = configDocs().map((doc) => [`\`${doc.name}\``, doc.default, doc.description]);
   return new Map([
     ['api-config', markdownTable(['variable', 'default', 'meaning'], config)],
     ['ports', portsTable(ports)],
+    ['terraform-memory', terraformMemoryTable(root)],
   ]);
 }
 
@@ -42,7 +44,7 @@ export function markdownFiles(root: string): string[] {
 export function generate(root: string): Output[] {
   const compose = readComposeFiles(root);
   const ports = labelPorts(publishedPorts(compose), includedFiles(compose));
-  const blocks = renderBlocks(ports);
+  const blocks = renderBlocks(root, ports);
   const known = new Set(blocks.keys());
   const outputs: Output[] = [];
   const placed = new Set<string>();

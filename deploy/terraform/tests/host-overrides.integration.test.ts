@@ -246,32 +246,6 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
     expect(relayRoutes(app.configs?.['monitoring-host-relay']?.content ?? '')).toEqual({ 9200: `${MONITORING_IP}:9200` });
   });
 
-  it("the README's memory sums per host are the compose files' limits (defaults, overrides and dependencies included)", () => {
-    const hosts = hostServices();
-    const sums = (c: Config, names: Iterable<string>) => {
-      const total = { running: 0, oneShot: 0 };
-      for (const name of names) {
-        const limit = Number(c.services[name]!.deploy?.resources?.limits?.memory ?? Number.NaN) / 2 ** 20;
-        expect(limit, `${name} has a memory limit`).toBeGreaterThan(0);
-        total[c.services[name]!.restart === 'no' ? 'oneShot' : 'running'] += limit;
-      }
-      return total;
-    };
-    const single = config('single-host.yaml', {}).config!;
-    const app = config('app-host.yaml').config!;
-    const monitoring = config('monitoring-host.yaml').config!;
-    const computed = {
-      single: sums(single, Object.keys(single.services).filter((n) => !single.services[n]!.profiles?.length)),
-      app: sums(app, closure(app, hosts.app)),
-      monitoring: sums(monitoring, closure(monitoring, hosts.monitoring)),
-    };
-    const readme = readFileSync(path.join(repoRoot, 'deploy/terraform/README.md'), 'utf8');
-    const documented = Object.fromEntries(
-      [...readme.matchAll(/^\| (single|app|monitoring) host \| (\d+) MiB \| (\d+) MiB \|/gm)].map((m) => [m[1], { running: Number(m[2]), oneShot: Number(m[3]) }]),
-    );
-    expect(documented).toEqual(computed);
-  });
-
   it.each(['app-host.yaml', 'monitoring-host.yaml'])('%s refuses to start without the addresses deploy.sh writes', (override) => {
     const partial: Record<string, string>[] = [
       SHARED_SECRET,
