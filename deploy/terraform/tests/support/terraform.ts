@@ -29,7 +29,7 @@ function one(value: unknown): Hcl {
 }
 
 /** Every .tf file of the root module, parsed by a real HCL2 parser and merged. */
-export async function loadConfig(dir = terraformDir): Promise<TerraformConfig> {
+export async function parseTerraformFiles(dir = terraformDir): Promise<TerraformConfig> {
   const config: TerraformConfig = { resources: {}, data: {}, variables: {}, outputs: {}, locals: {}, sources: {} };
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
     const text = readFileSync(path.join(dir, file), 'utf8');

@@ -107,15 +107,8 @@ export function registerPoolMetrics(registry: Registry, stats: () => PoolStats):
 }
 
 /** Readiness as metrics, checked at scrape time: ApiNotReady, DatabaseDown and DatabaseSchemaPending alert on these. */
-export function registerReadinessMetrics(registry: Registry, check: () => Promise<ReadinessSnapshot>): void {
-  let latest: Promise<ReadinessSnapshot> | undefined;
-  // Both gauges are collected in the same scrape: share one check between them.
-  const snapshot = () => {
-    latest ??= check().finally(() => {
-      latest = undefined;
-    });
-    return latest;
-  };
+export function registerReadinessMetrics(registry: Registry, snapshot: () => Promise<ReadinessSnapshot>): void {
+  // Both gauges are collected in the same scrape; Readiness shares one database ping between concurrent checks.
   new Gauge({
     name: 'app_ready',
     help: '1 when the service would answer its readiness probe with 200',
