@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ruleFiles, type Rule } from '@observable-todo/test-support/repo';
+import { ruleFiles, type Rule } from '@observable-todo/test-support/monitoring-files';
 import { OBJECTIVES, errorBudget } from './objectives.ts';
 import { buildThresholds } from './options.ts';
 import { USER_ROUTES } from './requests.ts';

@@ -4,9 +4,9 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../services/api/src/observability/logger.js';
-import { RequestContext } from '../../services/api/src/observability/request-context.js';
-import { leafFields, mappingProblems, repoRoot } from './support.js';
+import { createLogger, RequestContext } from '@observable-todo/api/testing';
+import { leafFields, mappingProblems } from '@observable-todo/test-support/elasticsearch-mappings';
+import { repoRoot } from '@observable-todo/test-support/repo';
 
 /**
  * nginx's JSON access log (services/frontend/nginx/nginx.conf, escape=json)

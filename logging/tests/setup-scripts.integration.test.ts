@@ -4,8 +4,8 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeImage } from '@observable-todo/test-support/repo';
-import { dockerRun, loggingDir, readRepoFile, readRepoJson, type RunResult } from './support.js';
+import { composeImage, readRepoFile, readRepoJson } from '@observable-todo/test-support/repo';
+import { dockerRun, loggingDir, type RunResult } from './support.js';
 import { StubServer, basic, type Responder } from './stub-server.js';
 
 /**

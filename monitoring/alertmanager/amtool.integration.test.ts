@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
-import { ALERTMANAGER_IMAGE, monitoringDir } from '@observable-todo/test-support/repo';
+import { monitoringDir } from '@observable-todo/test-support/monitoring-files';
+import { ALERTMANAGER_IMAGE } from '@observable-todo/test-support/repo';
 
 // amtool and Alertmanager from the image the stack runs, on the repository's
 // files, copied to where compose mounts them.

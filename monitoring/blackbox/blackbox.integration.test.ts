@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
-import { composeImage, monitoringDir } from '@observable-todo/test-support/repo';
+import { monitoringDir } from '@observable-todo/test-support/monitoring-files';
+import { composeImage } from '@observable-todo/test-support/repo';
 
 // The blackbox exporter's own checker (--config.check) on the repository's
 // file, in the image the stack runs, copied to where compose mounts it.

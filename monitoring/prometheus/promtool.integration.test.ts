@@ -2,16 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
 import {
-  PROMETHEUS_IMAGE,
   alertingRules,
   dashboardExprs,
   dashboards,
-  listFiles,
   monitoringDir,
   ruleFiles,
   ruleTestsDir,
   expandGrafanaMacros,
-} from '@observable-todo/test-support/repo';
+} from '@observable-todo/test-support/monitoring-files';
+import { PROMETHEUS_IMAGE, listFiles } from '@observable-todo/test-support/repo';
 
 // promtool from the Prometheus image the stack runs, on the repository's files,
 // copied to where compose mounts them.

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './support/terraform.js';
+import { repoRoot } from '@observable-todo/test-support/repo';
 
 /**
  * The two-host layout's shared Elasticsearch writer password

@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { parse } from '@cdktf/hcl2json';
 
 export const terraformDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const repoRoot = path.resolve(terraformDir, '../..');
 
 /** A JSON object as @cdktf/hcl2json renders HCL: blocks are arrays of objects, expressions are "${...}" strings. */
 export type Hcl = Record<string, unknown>;
