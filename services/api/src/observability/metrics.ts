@@ -1,6 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PoolStats } from '../data-access/database.js';
-import type { ReadinessSnapshot } from '../domain/readiness.js';
 import { HttpRequestMetrics } from './http-request-metrics.js';
 
 /**
@@ -73,6 +71,20 @@ export function createMetrics(options: { version: string; registry?: Registry })
       registers: [registry],
     }),
   };
+}
+
+/** What the database pool publishes as metrics (db_pool_*); data-access reads it from the pool. */
+export interface PoolStats {
+  inUse: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+/** What readiness publishes as metrics (app_ready, app_dependency_up{dependency}); the domain's Readiness answers it. */
+export interface ReadinessSnapshot {
+  ready: boolean;
+  dependencies: { database: boolean; schema: boolean };
 }
 
 /** Pool gauges read at scrape time, so they are never stale. */
