@@ -10,15 +10,12 @@ import {
   alertingRules,
   dashboardExprs,
   dashboards,
-  fileExists,
-  listFiles,
   monitoringDir,
-  readYaml,
-  repoRoot,
   ruleFiles,
   ruleTestsDir,
   rulesDir,
-} from '@observable-todo/test-support/repo';
+} from '@observable-todo/test-support/monitoring-files';
+import { fileExists, listFiles, readYaml, repoRoot } from '@observable-todo/test-support/repo';
 
 // Static checks on the monitoring configuration: conventions promtool and
 // amtool do not enforce. The tools themselves run in the integration tests.

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alertingRules, monitoringDir, readYaml, repoRoot } from '@observable-todo/test-support/repo';
+import { alertingRules, monitoringDir } from '@observable-todo/test-support/monitoring-files';
+import { readYaml, repoRoot } from '@observable-todo/test-support/repo';
 
 // The API as several replicas: the places that name the API's address must
 // agree, since each is written in its own tool's file.

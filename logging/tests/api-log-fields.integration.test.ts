@@ -1,11 +1,10 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateUp } from '../../services/api/src/data-access/migrator.js';
-import { createService, type Service } from '../../services/api/src/entry-points/service.js';
+import { createService, migrateUp, testConfig, type Service } from '@observable-todo/api/testing';
 import { startPostgres, type OwnPostgres } from '@observable-todo/test-support/postgres';
-import { testConfig } from '../../services/api/src/test-support/service.js';
-import { mappingProblems, readRepoYaml } from './support.js';
+import { mappingProblems } from '@observable-todo/test-support/elasticsearch-mappings';
+import { readRepoYaml } from '@observable-todo/test-support/repo';
 
 /**
  * The API's real log lines (the real app, the real logger, a real PostgreSQL),

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { image } from '@observable-todo/test-support/images';
-import { listFiles, parseCompose } from '@observable-todo/test-support/repo';
-import { installedMappings, readRepoFile, readRepoJson, readRepoYaml, repoRoot } from './support.js';
+import { listFiles, parseCompose, readRepoFile, readRepoJson, readRepoYaml, repoRoot } from '@observable-todo/test-support/repo';
+import { installedMappings } from '@observable-todo/test-support/elasticsearch-mappings';
 
 // Static checks on the log pipeline's files: what the tools cannot check here
 // (no Fluent Bit, Elasticsearch or Kibana image can be pulled on this machine;

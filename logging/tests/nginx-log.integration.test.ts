@@ -1,13 +1,12 @@
-import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../services/api/src/observability/logger.js';
-import { RequestContext } from '../../services/api/src/observability/request-context.js';
+import { createLogger, RequestContext } from '@observable-todo/api/testing';
+import { docker, dockerWith } from '@observable-todo/test-support/docker';
+import { leafFields, mappingProblems } from '@observable-todo/test-support/elasticsearch-mappings';
 import { image } from '@observable-todo/test-support/images';
-import { leafFields, mappingProblems, repoRoot } from './support.js';
+import { repoRoot } from '@observable-todo/test-support/repo';
 
 /**
  * nginx's JSON access log (services/frontend/nginx/nginx.conf, escape=json)
@@ -15,7 +14,6 @@ import { leafFields, mappingProblems, repoRoot } from './support.js';
  * the referrer must leave every line valid JSON that gives back what was sent,
  * and its fields must fit the mappings the pipeline installs, like the API's.
  */
-const execFileAsync = promisify(execFile);
 const IMAGE = `observable-todo/frontend:${process.env.IMAGE_TAG ?? 'dev'}`;
 
 let frontend: StartedTestContainer;
@@ -24,10 +22,7 @@ beforeAll(async () => {
   // The image compose builds, from the repository's Dockerfile (BuildKit's cache makes a re-run quick).
   // The base images as compose passes them (build.args): the Dockerfile has no default.
   const args = ['NODE_IMAGE', 'NGINX_IMAGE'].flatMap((name) => ['--build-arg', `${name}=${image(name)}`]);
-  await execFileAsync('docker', ['build', '-q', '-f', 'services/frontend/Dockerfile', ...args, '-t', IMAGE, '.'], {
-    cwd: repoRoot,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await dockerWith({ cwd: repoRoot }, 'build', '-q', '-f', 'services/frontend/Dockerfile', ...args, '-t', IMAGE, '.');
   frontend = await new GenericContainer(IMAGE)
     .withExposedPorts(8080)
     .withWaitStrategy(Wait.forHttp('/healthz', 8080))
@@ -51,7 +46,7 @@ function rawRequest(target: Buffer, headers: Buffer[]): Promise<string> {
 }
 
 async function accessLines(): Promise<string[]> {
-  const { stdout } = await execFileAsync('docker', ['logs', frontend.getId()], { maxBuffer: 16 * 1024 * 1024 });
+  const stdout = await docker('logs', frontend.getId());
   return stdout.split('\n').filter((line) => line.startsWith('{'));
 }
 

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { image } from '@observable-todo/test-support/images';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { freePort } from '@observable-todo/test-support/ports';
-import { docker, loggingDir, readRepoYaml, repoRoot } from './support.js';
+import { docker } from '@observable-todo/test-support/docker';
+import { readRepoYaml, repoRoot } from '@observable-todo/test-support/repo';
+import { loggingDir } from './support.js';
 import { StubServer, basic } from './stub-server.js';
 
 /**

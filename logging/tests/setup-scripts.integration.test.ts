@@ -5,8 +5,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { image } from '@observable-todo/test-support/images';
-import { parseCompose } from '@observable-todo/test-support/repo';
-import { dockerRun, loggingDir, readRepoFile, readRepoJson, repoRoot, type RunResult } from './support.js';
+import { parseCompose, readRepoFile, readRepoJson, repoRoot } from '@observable-todo/test-support/repo';
+import { dockerRun, loggingDir, type RunResult } from './support.js';
 import { StubServer, basic, type Responder } from './stub-server.js';
 
 /**

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { image } from '@observable-todo/test-support/images';
-import { dockerRun, repoRoot } from './support.js';
+import { repoRoot } from '@observable-todo/test-support/repo';
+import { dockerRun } from './support.js';
 
 /** The Discover link as the real Alertmanager renders it (amtool, its example alert data). */
 describe('the Slack template\'s Kibana link, rendered by amtool', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
 import { image } from '@observable-todo/test-support/images';
-import { monitoringDir } from '@observable-todo/test-support/repo';
+import { monitoringDir } from '@observable-todo/test-support/monitoring-files';
 
 const ALERTMANAGER_IMAGE = image('ALERTMANAGER_IMAGE');
 

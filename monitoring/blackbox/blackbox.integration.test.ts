@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import path from 'node:path';
 import { image } from '@observable-todo/test-support/images';
-import { monitoringDir } from '@observable-todo/test-support/repo';
+import { monitoringDir } from '@observable-todo/test-support/monitoring-files';
 
 // The blackbox exporter's own checker (--config.check) on the repository's
 // file, in the image the stack runs, copied to where compose mounts it.

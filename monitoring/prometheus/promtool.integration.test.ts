@@ -8,12 +8,12 @@ import {
   alertingRules,
   dashboardExprs,
   dashboards,
-  listFiles,
   monitoringDir,
   ruleFiles,
   ruleTestsDir,
   expandGrafanaMacros,
-} from '@observable-todo/test-support/repo';
+} from '@observable-todo/test-support/monitoring-files';
+import { listFiles } from '@observable-todo/test-support/repo';
 
 const PROMETHEUS_IMAGE = image('PROMETHEUS_IMAGE');
 

@@ -1,4 +1,4 @@
-import { DEFAULTS as LOAD_DEFAULTS } from '../../loadtest/lib/config.ts';
+import { DEFAULTS as LOAD_DEFAULTS } from '@observable-todo/loadtest/config';
 import type { Variable } from './compose.ts';
 import type { LabelledPort } from './ports.ts';
 

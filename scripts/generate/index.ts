@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configDocs } from '../../services/api/src/config/config.ts';
+import { configDocs } from '@observable-todo/api/config';
 import { includedFiles, publishedPorts, readComposeFiles, scanVariables } from './compose.ts';
 import { envExample } from './env-example.ts';
 import { markdownTable } from './markdown.ts';

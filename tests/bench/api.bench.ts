@@ -19,7 +19,9 @@ import type autocannon from 'autocannon';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { image } from '@observable-todo/test-support/images';
-import { docker, mappedUrl, publishedUrl, REPO_ROOT, startStack, stopStack, v8HeapLimitBytes } from '../e2e/support/compose-stack.js';
+import { docker } from '@observable-todo/test-support/docker';
+import { mappedUrl, publishedUrl, startStack, stopStack, v8HeapLimitBytes } from '@observable-todo/test-support/compose-stack';
+import { repoRoot } from '@observable-todo/test-support/repo';
 import { compare, CONNECTIONS, pairedRatio, RATE_SHARE, ROUNDS, SECONDS, spread, type Measured } from './runner.js';
 import { mib, Report, showSpread } from './report.js';
 
@@ -146,8 +148,8 @@ async function baseline(file: string, memory: number, nodeOptions: string): Prom
   const id = (
     await docker(
       'run', '-d', '--rm', '--init', '--memory', String(memory), '--env', `NODE_OPTIONS=${nodeOptions}`,
-      '--volume', `${join(REPO_ROOT, 'node_modules')}:/app/node_modules:ro`,
-      '--volume', `${join(REPO_ROOT, 'tests/bench/baselines')}:/app/baselines:ro`,
+      '--volume', `${join(repoRoot, 'node_modules')}:/app/node_modules:ro`,
+      '--volume', `${join(repoRoot, 'tests/bench/baselines')}:/app/baselines:ro`,
       '--publish', '127.0.0.1::8000', '--label', 'observable-todo.bench=true',
       BASE_IMAGE, 'node', `/app/baselines/${file}`,
     )
@@ -427,7 +429,7 @@ async function main(): Promise<void> {
     report.target('peak memory inside the container limit with margin', margin >= limit * 0.1, `worst case ${mib(worstWorstCase)} of ${mib(limit)}, ${mib(margin)} to spare (margin target: 10% of the limit)`);
     report.data.memory = { limit, heapLimit, replicas };
     report.data.seconds = (Date.now() - started) / 1000;
-    report.finish(join(REPO_ROOT, 'artifacts/bench'), header);
+    report.finish(join(repoRoot, 'artifacts/bench'), header);
   } finally {
     for (const id of containers) await docker('rm', '-f', id).catch(() => '');
     for (const stack of stacks.reverse()) await stopStack(stack);

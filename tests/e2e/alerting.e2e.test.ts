@@ -1,12 +1,13 @@
 import { Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertingRules, dashboardExprs, dashboards, expandGrafanaMacros, ruleFiles } from '@observable-todo/test-support/repo';
+import { alertingRules, dashboardExprs, dashboards, expandGrafanaMacros, ruleFiles } from '@observable-todo/test-support/monitoring-files';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { GRAFANA_URL, RUNBOOK_BASE_URL } from '@observable-todo/test-support/alert-links';
 import { image } from '@observable-todo/test-support/images';
-import { docker, mappedUrl, publishedUrl, startStack, stopStack } from './support/compose-stack.js';
+import { docker } from '@observable-todo/test-support/docker';
+import { mappedUrl, publishedUrl, startStack, stopStack } from '@observable-todo/test-support/compose-stack';
 import { E2E_TIMINGS, generateMonitoringConfigs, withoutTimings, type GeneratedConfigs } from './support/monitoring-configs.js';
-import { AlertmanagerClient, PrometheusClient } from './support/prometheus-client.js';
+import { AlertmanagerClient, PrometheusClient } from '@observable-todo/test-support/prometheus-client';
 import { SlackReceiver, type SlackMessage } from './support/slack-receiver.js';
 import { Traffic } from './support/traffic.js';
 

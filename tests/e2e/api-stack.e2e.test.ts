@@ -6,8 +6,9 @@ import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { image } from '@observable-todo/test-support/images';
-import { dashboardExprs, dashboards, ruleFiles } from '@observable-todo/test-support/repo';
-import { docker, mappedUrl, publishedUrl, startStack, stopStack, v8HeapLimitBytes } from './support/compose-stack.js';
+import { dashboardExprs, dashboards, ruleFiles } from '@observable-todo/test-support/monitoring-files';
+import { docker } from '@observable-todo/test-support/docker';
+import { mappedUrl, publishedUrl, startStack, stopStack, v8HeapLimitBytes } from '@observable-todo/test-support/compose-stack';
 
 /**
  * The API image and deploy/compose/app.yaml as a user runs them, with the debug

@@ -13,9 +13,11 @@ import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'test
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeDown } from '@observable-todo/test-support/compose-networks';
 import { pollUntil } from '@observable-todo/test-support/poll';
-import { docker, mappedUrl, publishedUrl, REPO_ROOT, startStack, stopStack } from './support/compose-stack.js';
+import { docker } from '@observable-todo/test-support/docker';
+import { mappedUrl, publishedUrl, startStack, stopStack } from '@observable-todo/test-support/compose-stack';
+import { repoRoot } from '@observable-todo/test-support/repo';
 
-const artifacts = join(REPO_ROOT, 'artifacts');
+const artifacts = join(repoRoot, 'artifacts');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface HttpResponse {
@@ -542,7 +544,7 @@ describe('frontend while the database is down at `up` time', () => {
   const project = `todo-e2e-dbdown-${randomUUID().slice(0, 8)}`;
   const compose = (...args: string[]) =>
     promisify(execFile)('docker', ['compose', '-p', project, '-f', 'compose.yaml', '-f', 'tests/e2e/compose/db-down.override.yaml', ...args], {
-      cwd: REPO_ROOT,
+      cwd: repoRoot,
       env: { ...process.env, API_PORT: '0', FRONTEND_PORT: '0' },
       maxBuffer: 32 * 1024 * 1024,
     });

@@ -1,9 +1,10 @@
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { image } from '@observable-todo/test-support/images';
-import { dashboards } from '@observable-todo/test-support/repo';
-import { docker, mappedUrl, startStack, stopStack } from './support/compose-stack.js';
-import { imageAvailability } from './support/images.js';
+import { dashboards } from '@observable-todo/test-support/monitoring-files';
+import { docker } from '@observable-todo/test-support/docker';
+import { mappedUrl, startStack, stopStack } from '@observable-todo/test-support/compose-stack';
+import { imageAvailability } from '@observable-todo/test-support/image-availability';
 
 /**
  * Grafana as provisioned by deploy/compose/dashboards.yaml. Runs wherever the

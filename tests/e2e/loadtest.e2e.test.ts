@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chaosProblem, rateLimitPerMinute, stackProblem, type Probe } from '../../loadtest/lib/preflight.ts';
+import { chaosProblem, rateLimitPerMinute, stackProblem, type Probe } from '@observable-todo/loadtest/preflight';
 import { image } from '@observable-todo/test-support/images';
+import { repoRoot } from '@observable-todo/test-support/repo';
 import { pollUntil } from '@observable-todo/test-support/poll';
-import { docker, mappedUrl, REPO_ROOT, startStack, stopStack } from './support/compose-stack.js';
-import { imageAvailability } from './support/images.js';
-import { PrometheusClient } from './support/prometheus-client.js';
+import { docker } from '@observable-todo/test-support/docker';
+import { mappedUrl, startStack, stopStack } from '@observable-todo/test-support/compose-stack';
+import { imageAvailability } from '@observable-todo/test-support/image-availability';
+import { PrometheusClient } from '@observable-todo/test-support/prometheus-client';
 
 const K6_IMAGE = image('K6_IMAGE');
 const availability = await imageAvailability(K6_IMAGE);
@@ -53,7 +55,7 @@ describe('load testing on the compose stack', () => {
 
   it('the compose files with the loadtest profile pass `docker compose config`, k6 on the stack network', async () => {
     const { stdout } = await execFileAsync('docker', ['compose', '-f', 'compose.yaml', '--profile', 'loadtest', 'config', '--format', 'json'], {
-      cwd: REPO_ROOT,
+      cwd: repoRoot,
       env: { ...process.env, K6_RESULTS_DIR: resultsDir },
     });
     const config = JSON.parse(stdout) as { services: Record<string, { networks?: Record<string, unknown>; image?: string }> };
@@ -90,7 +92,7 @@ describe('load testing on the compose stack', () => {
       'docker',
       ['compose', '-p', project, '-f', 'compose.yaml', '--profile', 'loadtest', 'run', '--rm', '--no-deps', 'k6', 'run', '/scripts/smoke.ts'],
       {
-        cwd: REPO_ROOT,
+        cwd: repoRoot,
         env: {
           ...process.env,
           K6_UID: String(process.getuid?.() ?? 12345),

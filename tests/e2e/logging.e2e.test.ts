@@ -3,11 +3,13 @@ import path from 'node:path';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { image } from '@observable-todo/test-support/images';
+import { repoRoot } from '@observable-todo/test-support/repo';
 import { pollUntil } from '@observable-todo/test-support/poll';
-import { installedMappings, leafFields } from '../../logging/tests/support.js';
-import { REPO_ROOT, docker, publishedUrl, stopStack } from './support/compose-stack.js';
-import { imageAvailability } from './support/images.js';
-import { PrometheusClient } from './support/prometheus-client.js';
+import { installedMappings, leafFields } from '@observable-todo/test-support/elasticsearch-mappings';
+import { docker } from '@observable-todo/test-support/docker';
+import { publishedUrl, stopStack } from '@observable-todo/test-support/compose-stack';
+import { imageAvailability } from '@observable-todo/test-support/image-availability';
+import { PrometheusClient } from '@observable-todo/test-support/prometheus-client';
 
 /**
  * The log pipeline on the real compose files: nginx and the API → Docker's
@@ -75,7 +77,7 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
 
   beforeAll(async () => {
     const started = Date.now();
-    stack = await new DockerComposeEnvironment(REPO_ROOT, ['compose.yaml'])
+    stack = await new DockerComposeEnvironment(repoRoot, ['compose.yaml'])
       .withProjectName(project)
       .withBuild()
       .withEnvironment({
@@ -118,7 +120,7 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
     const volume = `${(await docker('inspect', id('fluent-bit'), '--format', '{{ index .Config.Labels "com.docker.compose.project" }}')).trim()}_app-secrets`;
     const output = await docker(
       'run', '--rm',
-      '-v', `${path.join(REPO_ROOT, 'logging/fluent-bit')}:/logging/fluent-bit:ro`,
+      '-v', `${path.join(repoRoot, 'logging/fluent-bit')}:/logging/fluent-bit:ro`,
       '-v', `${volume}:/run/app-secrets:ro`,
       '--entrypoint', '/fluent-bit/bin/fluent-bit', FLUENT_BIT_IMAGE, '--dry-run', '-c', '/logging/fluent-bit/fluent-bit.yaml',
     );

@@ -5,9 +5,11 @@ import { promisify } from 'node:util';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '@observable-todo/test-support/poll';
-import { docker, mappedUrl, REPO_ROOT, startStack, stopStack } from './support/compose-stack.js';
+import { docker } from '@observable-todo/test-support/docker';
+import { mappedUrl, startStack, stopStack } from '@observable-todo/test-support/compose-stack';
+import { repoRoot } from '@observable-todo/test-support/repo';
 import { generateMonitoringConfigs, withoutTimings, type GeneratedConfigs } from './support/monitoring-configs.js';
-import { PrometheusClient } from './support/prometheus-client.js';
+import { PrometheusClient } from '@observable-todo/test-support/prometheus-client';
 
 /**
  * `docker compose up --scale api=2`: nginx spreads requests over both replicas
@@ -22,7 +24,7 @@ const REPLICAS = ['api-1', 'api-2'];
 const MINUTE = 60_000;
 /** How long nginx caches the API's DNS answer: `resolver ... valid=` in its template. */
 const RESOLVER_VALID_MS =
-  Number(/^\s*resolver \S+ valid=(\d+)s/m.exec(readFileSync(join(REPO_ROOT, 'services/frontend/nginx/templates/default.conf.template'), 'utf8'))![1]) * 1000;
+  Number(/^\s*resolver \S+ valid=(\d+)s/m.exec(readFileSync(join(repoRoot, 'services/frontend/nginx/templates/default.conf.template'), 'utf8'))![1]) * 1000;
 
 const execFileAsync = promisify(execFile);
 
@@ -30,7 +32,7 @@ const execFileAsync = promisify(execFile);
 async function composeConfig(...files: string[]): Promise<{ services: Record<string, { ports?: { host_ip?: string; published?: string; target: number }[] }> }> {
   const env = { ...process.env };
   delete env.API_PORT;
-  const args = ['compose', '-p', 'replicas-config-check', ...files.flatMap((file) => ['-f', join(REPO_ROOT, file)]), 'config', '--format', 'json'];
+  const args = ['compose', '-p', 'replicas-config-check', ...files.flatMap((file) => ['-f', join(repoRoot, file)]), 'config', '--format', 'json'];
   const { stdout } = await execFileAsync('docker', args, { env, maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(stdout) as Awaited<ReturnType<typeof composeConfig>>;
 }

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { image as imageRef } from '@observable-todo/test-support/images';
-import { docker } from '../../../tests/e2e/support/compose-stack.js';
-import { imageAvailability } from '../../../tests/e2e/support/images.js';
-import { evaluate, repoRoot, terraformAvailability, terraformDir } from './support/terraform.js';
+import { docker } from '@observable-todo/test-support/docker';
+import { imageAvailability } from '@observable-todo/test-support/image-availability';
+import { repoRoot } from '@observable-todo/test-support/repo';
+import { evaluate, terraformAvailability, terraformDir } from './support/terraform.js';
 
 /**
  * Boot-script tests with a fake AWS CLI: files/deploy.sh, the script

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { image } from '@observable-todo/test-support/images';
-import { repoRoot } from './support/terraform.js';
+import { repoRoot } from '@observable-todo/test-support/repo';
 
 /**
  * The two-host layout's shared Elasticsearch writer password

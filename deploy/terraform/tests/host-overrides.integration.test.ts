@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from './support/terraform.js';
+import { repoRoot } from '@observable-todo/test-support/repo';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCompose } from '@observable-todo/test-support/repo';
-import { block, blocks, loadConfig, terraformDir, type Hcl, type TerraformConfig } from './support/terraform.js';
+import { block, blocks, parseTerraformFiles, terraformDir, type Hcl, type TerraformConfig } from './support/terraform.js';
 
 // The security properties of deploy/terraform, read from the HCL itself with a
 // real HCL2 parser (@cdktf/hcl2json): what a reviewer would check by eye, so a
@@ -13,7 +13,7 @@ const PUBLIC_PORTS = [80, 443];
 
 let tf: TerraformConfig;
 beforeAll(async () => {
-  tf = await loadConfig();
+  tf = await parseTerraformFiles();
 });
 
 const resources = (type: string): [string, Hcl][] => Object.entries(tf.resources[type] ?? {});

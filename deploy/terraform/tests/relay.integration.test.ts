@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { dockerSync } from '@observable-todo/test-support/docker';
 import { image } from '@observable-todo/test-support/images';
-import { repoRoot } from './support/terraform.js';
+import { repoRoot } from '@observable-todo/test-support/repo';
 
 /**
  * The two hosts' relays (compose/monitoring-host.yaml `app-host-relay`,
@@ -12,11 +12,11 @@ import { repoRoot } from './support/terraform.js';
  */
 
 const NGINX_IMAGE = image('NGINX_IMAGE');
-const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
+const docker = (...args: string[]) => dockerSync(args);
 const reason =
-  docker('compose', 'version').status !== 0
+  docker('compose', 'version').exitCode !== 0
     ? 'no `docker compose` here'
-    : docker('image', 'inspect', NGINX_IMAGE).status !== 0
+    : docker('image', 'inspect', NGINX_IMAGE).exitCode !== 0
       ? `image ${NGINX_IMAGE} is not available (run /work/shared/sandbox/images nginx)`
       : undefined;
 if (reason) console.warn(`[skipped] relay tests: ${reason}`);
@@ -51,11 +51,9 @@ describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx cont
   const project = `i10-twohost-relay-${suffix}`;
   const relay = `${project}-${service}-1`;
   const compose = (ip: string, ...args: string[]) =>
-    spawnSync('docker', ['compose', '--env-file', 'deploy/compose/.env', '-p', project, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${override}`, ...args], {
+    dockerSync(['compose', '--env-file', 'deploy/compose/.env', '-p', project, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${override}`, ...args], {
       cwd: repoRoot,
-      encoding: 'utf8',
       env: {
-        ...process.env,
         OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10',
         OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20',
         ES_WRITER_PASSWORD_FILE: './secrets/es_writer_password',
@@ -66,19 +64,19 @@ describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx cont
     docker('run', '--rm', '--network', `${project}_default`, '--entrypoint', 'curl', NGINX_IMAGE, ...args);
 
   beforeAll(() => {
-    expect(docker('network', 'create', network).status).toBe(0);
+    expect(docker('network', 'create', network).exitCode).toBe(0);
     const started = docker(
       'run', '-d', '--name', peer, '--network', network, '--entrypoint', 'sh', NGINX_IMAGE, '-c',
       `printf '%s\\n' '${STAND_IN_CONF}' >/tmp/n.conf && exec nginx -e stderr -c /tmp/n.conf -g 'daemon off;'`,
     );
-    expect(started.status, started.stderr).toBe(0);
+    expect(started.exitCode, started.stderr).toBe(0);
     const ip = docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, peer).stdout.trim();
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     // --no-deps: the relay alone, with its configuration, user and limits as merged by Compose.
     const up = compose(ip, 'up', '-d', '--no-deps', service);
-    expect(up.status, up.stderr).toBe(0);
+    expect(up.exitCode, up.stderr).toBe(0);
     // The relay reaches the other host over a second network, as over the VPC.
-    expect(docker('network', 'connect', network, relay).status).toBe(0);
+    expect(docker('network', 'connect', network, relay).exitCode).toBe(0);
   });
 
   afterAll(() => {
@@ -90,7 +88,7 @@ describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx cont
 
   it('runs as nginx with every capability dropped, and `nginx -t` accepts the config Compose rendered', () => {
     const test = docker('exec', relay, 'nginx', '-e', 'stderr', '-t', '-c', '/etc/nginx/relay.conf');
-    expect(test.status, test.stderr).toBe(0);
+    expect(test.exitCode, test.stderr).toBe(0);
     expect(test.stderr).toContain('test is successful');
     expect(docker('exec', relay, 'id', '-u').stdout.trim()).toBe('101');
     expect(docker('inspect', '-f', '{{.HostConfig.CapDrop}}', relay).stdout.trim()).toBe('[ALL]');
@@ -101,7 +99,7 @@ describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx cont
     for (let i = 0; i < 20; i++) {
       const probe = curl('-fsS', '--max-time', '3', reachable);
       out = probe.stdout + probe.stderr;
-      if (probe.status === 0) break;
+      if (probe.exitCode === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(out).toBe('other host\n');
@@ -112,9 +110,9 @@ describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx cont
     it('fails the connection (a scrape sees up 0) when nothing listens on the other host', () => {
       // Through the same network the relay answers (control), so only the refused upstream explains the failure:
       // the relay accepts, fails to connect onward and closes, which curl reports as an empty reply (52) or a reset (56).
-      expect(curl('-fsS', '--max-time', '3', reachable).status).toBe(0);
+      expect(curl('-fsS', '--max-time', '3', reachable).exitCode).toBe(0);
       const probe = curl('-sS', '--max-time', '8', refused);
-      expect([52, 56], probe.stderr).toContain(probe.status);
+      expect([52, 56], probe.stderr).toContain(probe.exitCode);
     });
   }
 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { composeNeeds } from './support/compose-needs.js';
-import { evaluate, planVariables, repoRoot, terraform, terraformAvailability, terraformDir } from './support/terraform.js';
+import { repoRoot } from '@observable-todo/test-support/repo';
+import { evaluate, planVariables, terraform, terraformAvailability, terraformDir } from './support/terraform.js';
 
 // What the terraform binary can prove without a provider: formatting, the
 // variables' validation rules, the bundle's file list and hash, the rendered

@@ -1,12 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { docker } from './docker.js';
 import { pollUntil } from './poll.js';
-
-const execFileAsync = promisify(execFile);
-
-async function docker(...args: string[]): Promise<string> {
-  return (await execFileAsync('docker', args)).stdout;
-}
 
 /**
  * `docker compose down` has removed the containers and volumes but refused a

@@ -4,7 +4,7 @@ import { TodoApp } from './app.js';
 import { DEFAULT_CONFIG, parseConfig, type RuntimeConfig } from './config.js';
 
 /** nginx renders /config.json at container start, so one image serves every environment. */
-async function loadConfig(): Promise<RuntimeConfig> {
+async function fetchRuntimeConfig(): Promise<RuntimeConfig> {
   try {
     const response = await fetch('/config.json', { cache: 'no-store' });
     return response.ok ? parseConfig(await response.json()) : DEFAULT_CONFIG;
@@ -13,4 +13,4 @@ async function loadConfig(): Promise<RuntimeConfig> {
   }
 }
 
-void loadConfig().then((config) => new TodoApp(new TodoApi(config.apiBaseUrl)).start());
+void fetchRuntimeConfig().then((config) => new TodoApp(new TodoApi(config.apiBaseUrl)).start());

@@ -12,10 +12,6 @@ export function filterFromHash(hash: string): Filter {
   return (FILTERS as readonly string[]).includes(name) ? (name as Filter) : 'all';
 }
 
-export function hashForFilter(filter: Filter): string {
-  return filter === 'all' ? '#/' : `#/${filter}`;
-}
-
 export function filterTodos(todos: readonly Todo[], filter: Filter): Todo[] {
   switch (filter) {
     case 'active':

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { REPO_ROOT } from './compose-stack.js';
+import { repoRoot } from '@observable-todo/test-support/repo';
 
 /** Faster than production, so an alert drill fits in minutes; the rules' own windows and `for` stay. */
 export const E2E_TIMINGS = {
@@ -68,8 +68,8 @@ export function generateMonitoringConfigs(webhooks: WebhookUrls): GeneratedConfi
   const dir = mkdtempSync(join(tmpdir(), 'todo-e2e-'));
   chmodSync(dir, 0o755);
   const original = {
-    prometheus: parse(readFileSync(join(REPO_ROOT, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as Yaml,
-    alertmanager: parse(readFileSync(join(REPO_ROOT, 'monitoring/alertmanager/alertmanager.yml'), 'utf8')) as Yaml,
+    prometheus: parse(readFileSync(join(repoRoot, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as Yaml,
+    alertmanager: parse(readFileSync(join(repoRoot, 'monitoring/alertmanager/alertmanager.yml'), 'utf8')) as Yaml,
   };
 
   const prometheus: Yaml = {

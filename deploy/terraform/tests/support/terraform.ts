@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { parse } from '@cdktf/hcl2json';
 
 export const terraformDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const repoRoot = path.resolve(terraformDir, '../..');
 
 /** A JSON object as @cdktf/hcl2json renders HCL: blocks are arrays of objects, expressions are "${...}" strings. */
 export type Hcl = Record<string, unknown>;
@@ -29,7 +28,7 @@ function one(value: unknown): Hcl {
 }
 
 /** Every .tf file of the root module, parsed by a real HCL2 parser and merged. */
-export async function loadConfig(dir = terraformDir): Promise<TerraformConfig> {
+export async function parseTerraformFiles(dir = terraformDir): Promise<TerraformConfig> {
   const config: TerraformConfig = { resources: {}, data: {}, variables: {}, outputs: {}, locals: {}, sources: {} };
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
     const text = readFileSync(path.join(dir, file), 'utf8');

@@ -2,19 +2,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configDocs, loadConfig } from './config.js';
+import { configDocs, configFromEnv } from './config.js';
 
 const minimal = { DB_HOST: 'db', DB_PASSWORD: 'pw' };
 
 function errorsOf(env: Record<string, string>): string[] {
-  const result = loadConfig(env);
+  const result = configFromEnv(env);
   if (result.ok) throw new Error('expected the configuration to be rejected');
   return result.errors;
 }
 
-describe('loadConfig', () => {
+describe('configFromEnv', () => {
   it('fills documented defaults from a minimal environment', () => {
-    const result = loadConfig(minimal);
+    const result = configFromEnv(minimal);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.config).toMatchObject({
@@ -34,7 +34,7 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables as unset, as compose passes them', () => {
-    const result = loadConfig({ ...minimal, PORT: '', LOG_LEVEL: '' });
+    const result = configFromEnv({ ...minimal, PORT: '', LOG_LEVEL: '' });
     expect(result.ok && result.config.port).toBe(8000);
   });
 
@@ -55,7 +55,7 @@ describe('loadConfig', () => {
   it('reads the password from DB_PASSWORD_FILE (a Docker secret) and trims the newline', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'db_password');
     writeFileSync(file, 's3cret\n');
-    const result = loadConfig({ DB_HOST: 'db', DB_PASSWORD_FILE: file });
+    const result = configFromEnv({ DB_HOST: 'db', DB_PASSWORD_FILE: file });
     expect(result.ok && result.config.database.password).toBe('s3cret');
     expect(errorsOf({ DB_HOST: 'db', DB_PASSWORD_FILE: `${file}.missing` })).toEqual([
       `DB_PASSWORD_FILE: cannot read ${file}.missing (ENOENT)`,
@@ -63,7 +63,7 @@ describe('loadConfig', () => {
   });
 
   it('parses CORS origins and TRUST_PROXY, rejecting nonsense', () => {
-    const result = loadConfig({ ...minimal, CORS_ORIGINS: 'https://a.example, http://localhost:8080', TRUST_PROXY: 'uniquelocal, 10.0.0.0/8' });
+    const result = configFromEnv({ ...minimal, CORS_ORIGINS: 'https://a.example, http://localhost:8080', TRUST_PROXY: 'uniquelocal, 10.0.0.0/8' });
     expect(result.ok && result.config.corsOrigins).toEqual(['https://a.example', 'http://localhost:8080']);
     expect(result.ok && result.config.trustProxy).toEqual(['uniquelocal', '10.0.0.0/8']);
     expect(errorsOf({ ...minimal, CORS_ORIGINS: 'https://a.example/path' })[0]).toMatch(/^CORS_ORIGINS: /);
@@ -73,9 +73,9 @@ describe('loadConfig', () => {
   });
 
   it('accepts hostnames in TRUST_PROXY next to IPs, CIDRs and keywords', () => {
-    const result = loadConfig({ ...minimal, TRUST_PROXY: 'frontend, 10.0.0.1, fd00::/8, loopback, edge.internal' });
+    const result = configFromEnv({ ...minimal, TRUST_PROXY: 'frontend, 10.0.0.1, fd00::/8, loopback, edge.internal' });
     expect(result.ok && result.config.trustProxy).toEqual(['frontend', '10.0.0.1', 'fd00::/8', 'loopback', 'edge.internal']);
-    const hops = loadConfig({ ...minimal, TRUST_PROXY: '2' });
+    const hops = configFromEnv({ ...minimal, TRUST_PROXY: '2' });
     expect(hops.ok && hops.config.trustProxy).toBe(2);
   });
 

@@ -188,7 +188,7 @@ function readPackageVersion(): string {
 }
 
 /** Parses and validates the environment. One message per bad value; secrets are never echoed. */
-export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
   // An empty variable means "not set", as docker compose passes `VAR:` through as "".
   const present = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ConnectionError, Sequelize } from 'sequelize';
 import type { DatabaseConfig } from '../config/config.js';
+import type { PoolStats } from '../observability/metrics.js';
 
 export function createSequelize(config: DatabaseConfig, applicationName: string): Sequelize {
   return new Sequelize({
@@ -29,14 +30,6 @@ export function createSequelize(config: DatabaseConfig, applicationName: string)
     },
     define: { underscored: true },
   });
-}
-
-/** What the pool publishes as metrics (db_pool_*). */
-export interface PoolStats {
-  inUse: number;
-  idle: number;
-  waiting: number;
-  max: number;
 }
 
 interface SequelizePool {

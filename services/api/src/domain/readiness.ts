@@ -1,3 +1,5 @@
+import type { ReadinessSnapshot } from '../observability/metrics.js';
+
 export type DependencyState = 'up' | 'down';
 /** `pending` until this instance's migrations are applied; `up` when it does not migrate at start. */
 export type SchemaState = 'up' | 'pending';
@@ -5,12 +7,6 @@ export type SchemaState = 'up' | 'pending';
 export interface ReadinessReport {
   ready: boolean;
   checks: { database: DependencyState; schema: SchemaState };
-}
-
-/** What readiness publishes as metrics (app_ready, app_dependency_up{dependency}). */
-export interface ReadinessSnapshot {
-  ready: boolean;
-  dependencies: { database: boolean; schema: boolean };
 }
 
 /**

@@ -2,11 +2,11 @@ import { createSequelize } from '../data-access/database.js';
 import { createMigrator, migrateUp } from '../data-access/migrator.js';
 import { createLogger, errorFields } from '../observability/logger.js';
 import { RequestContext } from '../observability/request-context.js';
-import { loadConfigOrExit } from './load-config.js';
+import { configFromEnvOrExit } from './config-or-exit.js';
 
 /** `migrate` (up, default) or `migrate down` (reverts the last migration). */
 async function main(direction: string): Promise<void> {
-  const config = loadConfigOrExit(process.env);
+  const config = configFromEnvOrExit(process.env);
   const logger = createLogger({ level: config.logLevel, service: config.service, context: new RequestContext() });
   const sequelize = createSequelize(config.database, `${config.service.name}-migrate`);
   try {

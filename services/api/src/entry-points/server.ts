@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDatabaseUnavailable } from '../data-access/database.js';
 import { migrateUp } from '../data-access/migrator.js';
 import { errorFields } from '../observability/logger.js';
-import { loadConfigOrExit } from './load-config.js';
+import { configFromEnvOrExit } from './config-or-exit.js';
 import { createService, type Service } from './service.js';
 
 const MIGRATION_RETRY_MS = { first: 500, max: 10_000 };
@@ -73,7 +73,7 @@ async function shutdown(service: Service, server: Server, signal: string): Promi
 }
 
 async function main(): Promise<void> {
-  const service = createService(loadConfigOrExit(process.env));
+  const service = createService(configFromEnvOrExit(process.env));
   const { logger, config } = service;
 
   // Untrusted errors outside a request: log with the stack and crash; the orchestrator restarts us.

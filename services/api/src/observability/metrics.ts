@@ -1,6 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PoolStats } from '../data-access/database.js';
-import type { ReadinessSnapshot } from '../domain/readiness.js';
 import { HttpRequestMetrics } from './http-request-metrics.js';
 
 /**
@@ -75,6 +73,20 @@ export function createMetrics(options: { version: string; registry?: Registry })
   };
 }
 
+/** What the database pool publishes as metrics (db_pool_*); data-access reads it from the pool. */
+export interface PoolStats {
+  inUse: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+/** What readiness publishes as metrics (app_ready, app_dependency_up{dependency}); the domain's Readiness answers it. */
+export interface ReadinessSnapshot {
+  ready: boolean;
+  dependencies: { database: boolean; schema: boolean };
+}
+
 /** Pool gauges read at scrape time, so they are never stale. */
 export function registerPoolMetrics(registry: Registry, stats: () => PoolStats): void {
   new Gauge({
@@ -107,15 +119,8 @@ export function registerPoolMetrics(registry: Registry, stats: () => PoolStats):
 }
 
 /** Readiness as metrics, checked at scrape time: ApiNotReady, DatabaseDown and DatabaseSchemaPending alert on these. */
-export function registerReadinessMetrics(registry: Registry, check: () => Promise<ReadinessSnapshot>): void {
-  let latest: Promise<ReadinessSnapshot> | undefined;
-  // Both gauges are collected in the same scrape: share one check between them.
-  const snapshot = () => {
-    latest ??= check().finally(() => {
-      latest = undefined;
-    });
-    return latest;
-  };
+export function registerReadinessMetrics(registry: Registry, snapshot: () => Promise<ReadinessSnapshot>): void {
+  // Both gauges are collected in the same scrape; Readiness shares one database ping between concurrent checks.
   new Gauge({
     name: 'app_ready',
     help: '1 when the service would answer its readiness probe with 200',

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { sampleValue } from '@observable-todo/test-support/metrics';
-import { loadConfig, type Config } from '../config/config.js';
+import { configFromEnv, type Config } from '../config/config.js';
 import { migrateUp } from '../data-access/migrator.js';
 import { createService, type Service } from '../entry-points/service.js';
 
@@ -14,7 +14,7 @@ export const TEST_ENV: Record<string, string> = {
 };
 
 export function testConfig(env: Record<string, string>): Config {
-  const result = loadConfig({ ...TEST_ENV, ...env });
+  const result = configFromEnv({ ...TEST_ENV, ...env });
   if (!result.ok) throw new Error(`test config invalid: ${result.errors.join('; ')}`);
   return result.config;
 }

@@ -1,4 +1,4 @@
-/** Just enough of Prometheus' and Alertmanager's HTTP APIs for the e2e suites. */
+/** Just enough of Prometheus' and Alertmanager's HTTP APIs for the suites that run them. */
 
 export interface Sample {
   metric: Record<string, string>;

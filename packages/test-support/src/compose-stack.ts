@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment, type WaitStrategy } from 'testcontainers';
-import { composeDown } from '@observable-todo/test-support/compose-networks';
+import { composeDown } from './compose-networks.js';
+import { docker } from './docker.js';
+import { repoRoot } from './repo.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** The repository's own compose files as Testcontainers stacks: started on ephemeral ports, stopped with their networks. */
 
 /**
  * Host ports 0: Docker picks free ones, so a test stack never collides with a
@@ -33,7 +32,7 @@ export interface StackOptions {
 /** Brings up the repository's own compose files (built locally), waiting on their health checks. */
 export async function startStack(options: StackOptions): Promise<StartedDockerComposeEnvironment> {
   const project = `testcontainers-${randomUUID().slice(0, 12)}`;
-  let environment = new DockerComposeEnvironment(REPO_ROOT, options.files)
+  let environment = new DockerComposeEnvironment(repoRoot, options.files)
     .withProjectName(project)
     .withBuild()
     .withEnvironment({ ...EPHEMERAL_PORTS, ...options.env })
@@ -85,13 +84,6 @@ export const PUBLISHED_HOST = '127.0.0.1';
 /** `http://127.0.0.1:port` of a published container port. `container` is compose's `service-1` name. */
 export function mappedUrl(stack: StartedDockerComposeEnvironment, container: string, port: number): string {
   return `http://${PUBLISHED_HOST}:${stack.getContainer(container).getMappedPort(port)}`;
-}
-
-const execFileAsync = promisify(execFile);
-
-export async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('docker', args, { maxBuffer: 32 * 1024 * 1024 });
-  return stdout;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { docker } from './compose-stack.js';
+import { docker } from './docker.js';
 
 export type Availability = { ok: true } | { ok: false; reason: string };
 
