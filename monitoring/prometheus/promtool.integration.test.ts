@@ -109,13 +109,20 @@ describe('Prometheus with the repository configuration', () => {
     await network?.stop();
   });
 
-  it('sends alerts with the runbook link built from the external label, and without the link labels', async () => {
+  it('sends alerts with the runbook link built from the external label, and without the link labels', { timeout: 120_000 }, async () => {
     const url = `http://${alertmanager.getHost()}:${alertmanager.getMappedPort(9093)}/api/v2/alerts?filter=alertname%3D%22Watchdog%22`;
     type Alert = { labels: Record<string, string>; annotations: Record<string, string> };
-    // Watchdog (vector(1)) fires at the first evaluation and is sent at once.
+    // Watchdog (vector(1)) fires at the first evaluation and is sent at once. A
+    // send that fails (Alertmanager's name not resolvable yet on a loaded
+    // machine) is dropped, and a firing alert is sent again only after
+    // Prometheus's --rules.alert.resend-delay (1m): wait past one resend.
     const alerts = await pollUntil(async () => (await (await fetch(url)).json()) as Alert[], (found) => found.length === 1, {
-      timeoutMs: 45_000,
+      timeoutMs: 100_000,
       what: 'the Watchdog alert in Alertmanager',
+    }).catch(async (error: unknown) => {
+      const sent = await (await fetch(`${base}/api/v1/query?query=prometheus_notifications_sent_total`)).text();
+      const errors = await (await fetch(`${base}/api/v1/query?query=prometheus_notifications_errors_total`)).text();
+      throw new Error(`${String(error)}; Prometheus sent: ${sent}; errors: ${errors}`);
     });
     expect(alerts[0]!.annotations.runbook_url).toBe(`${RUNBOOK_BASE_URL}/Watchdog.md`);
     // Its own labels only: runbook_base_url and grafana_url were attached and then dropped (alert_relabel_configs).
