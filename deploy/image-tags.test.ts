@@ -121,7 +121,8 @@ describe(`image versions: written once, in ${ENV_FILE}`, () => {
   });
 
   it('tells a tagged mention apart from builtins and user:group pairs (the scan is not vacuous)', () => {
-    const sample = "FROM nginx:1.30\nimage: nginx:1.31\nimport 'node:fs'\nchown nginx:nginx\nimage: debian:trixie-slim\nprom/prometheus:v3.5.3";
+    const sample =
+      "FROM nginx:1.30\nimage: nginx:1.31\nimport 'node:fs'\nchown nginx:nginx\nimage: debian:trixie-slim\nprom/prometheus:v3.5.3";
     expect([...sample.matchAll(MENTION)].map(([, image, tag]) => `${image}:${tag}`)).toEqual([
       'nginx:1.30',
       'nginx:1.31',

@@ -23,8 +23,7 @@ interface K6Service {
   cap_drop: string[];
   deploy: { resources: { limits: { memory: string } } };
 }
-const k6 = (parse(readFileSync(path.join(root, 'deploy/compose/loadtest.yaml'), 'utf8')) as { services: { k6: K6Service } })
-  .services.k6;
+const k6 = (parse(readFileSync(path.join(root, 'deploy/compose/loadtest.yaml'), 'utf8')) as { services: { k6: K6Service } }).services.k6;
 
 describe('npm run load:<shape>', () => {
   it.each(SHAPE_NAMES)('load:%s runs that shape through loadtest/run.sh', (shape) => {
@@ -32,7 +31,9 @@ describe('npm run load:<shape>', () => {
   });
 
   it('refuses an unknown shape before touching Docker', async () => {
-    const failure = await run('sh', [path.join(root, 'loadtest/run.sh'), 'nonsense']).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run('sh', [path.join(root, 'loadtest/run.sh'), 'nonsense']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown shape 'nonsense'") });
   });
 
@@ -67,14 +68,16 @@ describe('the k6 compose service', () => {
     expect(k6.volumes).toContain('../../loadtest:/scripts:ro');
   });
 
-  it('writes results to the stack\'s Prometheus by remote write', () => {
+  it("writes results to the stack's Prometheus by remote write", () => {
     expect(k6.environment).toMatchObject({
       K6_OUT: 'experimental-prometheus-rw',
       K6_PROMETHEUS_RW_SERVER_URL: 'http://prometheus:9090/api/v1/write',
     });
-    const prometheus = (parse(readFileSync(path.join(root, 'deploy/compose/metrics.yaml'), 'utf8')) as {
-      services: { prometheus: { command: string[] } };
-    }).services.prometheus;
+    const prometheus = (
+      parse(readFileSync(path.join(root, 'deploy/compose/metrics.yaml'), 'utf8')) as {
+        services: { prometheus: { command: string[] } };
+      }
+    ).services.prometheus;
     expect(prometheus.command).toContain('--web.enable-remote-write-receiver');
   });
 });

@@ -97,7 +97,11 @@ describe('alerting rules', () => {
     const dropped = (config.alerting.alert_relabel_configs ?? [])
       .filter((r) => r.action === 'labeldrop')
       .map((r) => new RegExp(`^(?:${r.regex})$`));
-    for (const name of ['runbook_base_url', 'grafana_url']) expect(dropped.some((regex) => regex.test(name)), name).toBe(true);
+    for (const name of ['runbook_base_url', 'grafana_url'])
+      expect(
+        dropped.some((regex) => regex.test(name)),
+        name,
+      ).toBe(true);
   });
 });
 
@@ -126,7 +130,7 @@ describe('promtool unit tests', () => {
 });
 
 describe('Prometheus', () => {
-  it('evaluates rules at its scrape interval, so a rule\'s `for` counts whole scrapes', () => {
+  it("evaluates rules at its scrape interval, so a rule's `for` counts whole scrapes", () => {
     const file = path.join(monitoringDir, 'prometheus/prometheus.yml');
     const config = readYaml<{ global: { scrape_interval: string; evaluation_interval: string } }>(file);
     expect(config.global.evaluation_interval).toBe(config.global.scrape_interval);
@@ -162,9 +166,7 @@ describe('the SLO', () => {
 
   it('measures every window over the same requests', () => {
     const selectors = new Set(
-      [...sloText.matchAll(/http_requests_total\{([^}]*)\}/g)].map((m) =>
-        (m[1] ?? '').replace(/,\s*status_code=~"5\.\."/, ''),
-      ),
+      [...sloText.matchAll(/http_requests_total\{([^}]*)\}/g)].map((m) => (m[1] ?? '').replace(/,\s*status_code=~"5\.\."/, '')),
     );
     expect([...selectors]).toEqual(['job="api", route!~"/metrics|/health(/.*)?"']);
   });
@@ -174,9 +176,7 @@ describe('Grafana', () => {
   interface DataSources {
     datasources: { uid: string; type: string }[];
   }
-  const provisioned = readYaml<DataSources>(
-    path.join(monitoringDir, 'grafana/provisioning/datasources/datasources.yml'),
-  ).datasources;
+  const provisioned = readYaml<DataSources>(path.join(monitoringDir, 'grafana/provisioning/datasources/datasources.yml')).datasources;
   const provisionedUids = new Set(provisioned.map((d) => d.uid));
 
   it('provisions Prometheus and Alertmanager with fixed uids', () => {
@@ -238,10 +238,7 @@ describe('Alertmanager', () => {
 
   it('routes only to receivers that exist', () => {
     const names = new Set(config.receivers.map((r) => r.name));
-    const walk = (route: Route): string[] => [
-      ...(route.receiver ? [route.receiver] : []),
-      ...(route.routes ?? []).flatMap(walk),
-    ];
+    const walk = (route: Route): string[] => [...(route.receiver ? [route.receiver] : []), ...(route.routes ?? []).flatMap(walk)];
     for (const receiver of walk(config.route)) expect(names).toContain(receiver);
   });
 
@@ -255,7 +252,10 @@ describe('Alertmanager', () => {
     // One Slack webhook posts to one channel: no shared global URL, one file per receiver.
     expect(receivers.global?.slack_api_url_file).toBeUndefined();
     const files = Object.fromEntries(
-      receivers.receivers.map((r) => [r.name, [...(r.slack_configs ?? []).map((c) => c.api_url_file), ...(r.webhook_configs ?? []).map((c) => c.url_file)]]),
+      receivers.receivers.map((r) => [
+        r.name,
+        [...(r.slack_configs ?? []).map((c) => c.api_url_file), ...(r.webhook_configs ?? []).map((c) => c.url_file)],
+      ]),
     );
     expect(files).toEqual({
       'slack-critical': ['/run/secrets/slack_pager_webhook_url'],
@@ -295,16 +295,24 @@ describe('the edge exporters in deploy/compose/metrics.yaml', () => {
   const compose = readCompose('deploy/compose/metrics.yaml');
   const app = readCompose('deploy/compose/app.yaml');
 
-  it.each(['blackbox-exporter', 'nginx-exporter'])('%s is hardened like the other services, with a memory limit and no published port', (name) => {
-    const service = compose.services[name]!;
-    expect(service).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
-    expect(service.deploy?.resources?.limits?.memory).toMatch(/^\d+M$/);
-    expect(service.ports).toBeUndefined();
-  });
+  it.each(['blackbox-exporter', 'nginx-exporter'])(
+    '%s is hardened like the other services, with a memory limit and no published port',
+    (name) => {
+      const service = compose.services[name]!;
+      expect(service).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
+      expect(service.deploy?.resources?.limits?.memory).toMatch(/^\d+M$/);
+      expect(service.ports).toBeUndefined();
+    },
+  );
 
   it('checks the blackbox exporter with wget (busybox upstream) and leaves the shell-less nginx exporter to Prometheus', () => {
     expect(compose.services['blackbox-exporter']!.healthcheck?.test).toEqual([
-      'CMD', 'wget', '-q', '-O', '/dev/null', 'http://localhost:9115/-/healthy',
+      'CMD',
+      'wget',
+      '-q',
+      '-O',
+      '/dev/null',
+      'http://localhost:9115/-/healthy',
     ]);
     expect(compose.services['nginx-exporter']!.healthcheck).toBeUndefined();
     const prometheus = readYaml<{ scrape_configs: { job_name: string }[] }>(path.join(monitoringDir, 'prometheus/prometheus.yml'));
@@ -326,7 +334,9 @@ describe('the Alertmanager entrypoint', () => {
 
   const title = shellcheck ? 'passes shellcheck' : 'passes shellcheck (skipped: shellcheck is not installed)';
   it.skipIf(!shellcheck)(title, () => {
-    const result = spawnSync('shellcheck', ['--shell=sh', path.join(monitoringDir, 'alertmanager/docker-entrypoint.sh')], { encoding: 'utf8' });
+    const result = spawnSync('shellcheck', ['--shell=sh', path.join(monitoringDir, 'alertmanager/docker-entrypoint.sh')], {
+      encoding: 'utf8',
+    });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });

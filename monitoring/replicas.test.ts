@@ -30,7 +30,9 @@ describe('the api scrape job', () => {
   });
 
   it('labels its targets with the service that ApiDown tests for absence', () => {
-    const service = apiJob.relabel_configs!.find((rule) => rule.target_label === 'service' && rule.source_labels === undefined)!.replacement;
+    const service = apiJob.relabel_configs!.find(
+      (rule) => rule.target_label === 'service' && rule.source_labels === undefined,
+    )!.replacement;
     expect(service).toBeTruthy();
     const apiDown = alertingRules().find((rule) => rule.alert === 'ApiDown')!;
     // A different label here would make absent() true forever: ApiDown firing with every replica up.

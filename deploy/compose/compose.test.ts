@@ -47,7 +47,9 @@ function dependencyCondition(svc: Service, dependency: string): string | undefin
 }
 
 describe('compose services reading the generated secrets', () => {
-  const readers = services().filter(([, name, svc]) => name !== 'secrets-init' && (svc.volumes ?? []).some((v) => volumeSource(v) === 'app-secrets'));
+  const readers = services().filter(
+    ([, name, svc]) => name !== 'secrets-init' && (svc.volumes ?? []).some((v) => volumeSource(v) === 'app-secrets'),
+  );
 
   it('are found (the check below is not vacuous)', () => {
     expect(readers.map(([, name]) => name)).toEqual(expect.arrayContaining(['db', 'api', 'postgres-exporter', 'grafana']));
@@ -108,7 +110,10 @@ function isScript(file: string): boolean {
   return /\.(sh|envsh)$/.test(file) || readFileSync(path.join(repoRoot, file), 'utf8').startsWith('#!');
 }
 
-const shellcheckMissing = spawnSync('shellcheck', ['--version']).error === undefined ? undefined : 'shellcheck is not installed (apt-get install shellcheck; .ci/run does)';
+const shellcheckMissing =
+  spawnSync('shellcheck', ['--version']).error === undefined
+    ? undefined
+    : 'shellcheck is not installed (apt-get install shellcheck; .ci/run does)';
 if (shellcheckMissing !== undefined) console.warn(`[skipped] shellcheck of the container scripts: ${shellcheckMissing}`);
 
 describe('scripts that run inside Linux containers', () => {
@@ -116,7 +121,10 @@ describe('scripts that run inside Linux containers', () => {
 
   it('finds the scripts compose mounts and the Dockerfiles copy (the check below is not vacuous)', () => {
     expect(scripts).toEqual(
-      expect.arrayContaining(['monitoring/alertmanager/docker-entrypoint.sh', 'services/frontend/nginx/entrypoint/18-frontend-config.envsh']),
+      expect.arrayContaining([
+        'monitoring/alertmanager/docker-entrypoint.sh',
+        'services/frontend/nginx/entrypoint/18-frontend-config.envsh',
+      ]),
     );
   });
 
@@ -137,7 +145,9 @@ describe('scripts that run inside Linux containers', () => {
 describe('PostgreSQL roles and secrets', () => {
   const rolesSql = readFileSync(path.join(composeDir, 'db-roles/db-roles.sql'), 'utf8');
   const secretsScript = readFileSync(path.join(composeDir, 'secrets-init/secrets-init.sh'), 'utf8');
-  const environment = services().flatMap(([, name, svc]) => Object.entries(svc.environment ?? {}).map(([key, value]) => ({ name, key, value: String(value) })));
+  const environment = services().flatMap(([, name, svc]) =>
+    Object.entries(svc.environment ?? {}).map(([key, value]) => ({ name, key, value: String(value) })),
+  );
 
   it('connects every service as a role db-roles creates, never as the superuser', () => {
     const users = environment.filter(({ key }) => ['DB_USER', 'DATA_SOURCE_USER'].includes(key));

@@ -71,7 +71,7 @@ describe('the override guard', () => {
     expect(() => parseConfig({ K6_VUS: '50' })).toThrow(/K6_VUS is set: k6 would replace the load shape's scenarios/);
   });
 
-  it('catches --vus and friends in setup, where the scenarios k6 runs are not the script\'s', () => {
+  it("catches --vus and friends in setup, where the scenarios k6 runs are not the script's", () => {
     expect(scenarioOverrideProblem(['user', 'chaos'], ['user', 'chaos'])).toBeUndefined();
     expect(scenarioOverrideProblem(['user'], ['default'])).toMatch(/expected user; got default.*--vus/);
     expect(scenarioOverrideProblem(['user', 'chaos'], ['user'])).toMatch(/expected user, chaos; got user/);

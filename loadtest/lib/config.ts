@@ -73,7 +73,9 @@ function baseUrl(name: string, raw: string, problems: string[]): string {
   // Scheme, host and optional port only: paths are the request builders' business.
   const match = /^(https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?)\/?$/.exec(raw);
   if (match === null) {
-    problems.push(`${name}="${raw}": must be http(s)://host[:port] with no path, e.g. ${name === 'BASE_URL' ? DEFAULTS.baseUrl : DEFAULTS.chaosBaseUrl}`);
+    problems.push(
+      `${name}="${raw}": must be http(s)://host[:port] with no path, e.g. ${name === 'BASE_URL' ? DEFAULTS.baseUrl : DEFAULTS.chaosBaseUrl}`,
+    );
     return raw;
   }
   return match[1] as string;

@@ -51,10 +51,14 @@ export function userFlow(t: Transport, config: LoadConfig, title: string): void 
 
   const created = t.send(createTodo(base, title));
   const todo = body(created);
-  t.check(created, {
-    'create: status 201': (r) => r.status === 201,
-    'create: the new todo': () => isTodo(todo, { title, completed: false }),
-  }, USER);
+  t.check(
+    created,
+    {
+      'create: status 201': (r) => r.status === 201,
+      'create: the new todo': () => isTodo(todo, { title, completed: false }),
+    },
+    USER,
+  );
   // Without a todo in the answer there is no id to go on with (teardown sweeps
   // by title); with one, the flow goes on even if a check failed, and deletes it.
   if (!isTodo(todo)) return;
@@ -62,17 +66,25 @@ export function userFlow(t: Transport, config: LoadConfig, title: string): void 
   try {
     think();
     const toggled = t.send(toggleTodo(base, todo.id, true));
-    t.check(toggled, {
-      'toggle: status 200': (r) => r.status === 200,
-      'toggle: completed': (r) => isTodo(body(r), { id: todo.id, completed: true }),
-    }, USER);
+    t.check(
+      toggled,
+      {
+        'toggle: status 200': (r) => r.status === 200,
+        'toggle: completed': (r) => isTodo(body(r), { id: todo.id, completed: true }),
+      },
+      USER,
+    );
     think();
     const newTitle = `${title} edited`;
     const edited = t.send(editTodo(base, todo.id, newTitle));
-    t.check(edited, {
-      'edit: status 200': (r) => r.status === 200,
-      'edit: new title': (r) => isTodo(body(r), { id: todo.id, title: newTitle }),
-    }, USER);
+    t.check(
+      edited,
+      {
+        'edit: status 200': (r) => r.status === 200,
+        'edit: new title': (r) => isTodo(body(r), { id: todo.id, title: newTitle }),
+      },
+      USER,
+    );
     think();
   } finally {
     const deleted = t.send(deleteTodo(base, todo.id));
@@ -84,15 +96,23 @@ export function userFlow(t: Transport, config: LoadConfig, title: string): void 
 export function chaosFlow(t: Transport, config: LoadConfig, iteration: number): void {
   const base = config.chaosBaseUrl;
   if (chaosKind(iteration, config.chaosErrorShare) === 'error') {
-    t.check(t.send(simulateError(base)), {
-      'drill error: status 500': (r) => r.status === 500,
-      'drill error: INTERNAL error body': (r) => isApiError(body(r), 'INTERNAL'),
-    }, CHAOS);
+    t.check(
+      t.send(simulateError(base)),
+      {
+        'drill error: status 500': (r) => r.status === 500,
+        'drill error: INTERNAL error body': (r) => isApiError(body(r), 'INTERNAL'),
+      },
+      CHAOS,
+    );
   } else {
-    t.check(t.send(simulateLatency(base, config.chaosLatencyMs)), {
-      'drill latency: status 200': (r) => r.status === 200,
-      'drill latency: delayed as asked': (r) => isDelay(body(r), config.chaosLatencyMs),
-    }, CHAOS);
+    t.check(
+      t.send(simulateLatency(base, config.chaosLatencyMs)),
+      {
+        'drill latency: status 200': (r) => r.status === 200,
+        'drill latency: delayed as asked': (r) => isDelay(body(r), config.chaosLatencyMs),
+      },
+      CHAOS,
+    );
   }
 }
 

@@ -13,9 +13,14 @@ const scripts = ['.', 'lib', 'k6']
 
 describe('k6 scripts', () => {
   it('exist: six entry files and the modules they import', () => {
-    expect(scripts.filter((f) => path.dirname(f) === '.').sort()).toEqual(
-      ['average.ts', 'breakpoint.ts', 'smoke.ts', 'soak.ts', 'spike.ts', 'stress.ts'],
-    );
+    expect(scripts.filter((f) => path.dirname(f) === '.').sort()).toEqual([
+      'average.ts',
+      'breakpoint.ts',
+      'smoke.ts',
+      'soak.ts',
+      'spike.ts',
+      'stress.ts',
+    ]);
   });
 
   it.each(scripts)('%s imports only k6 modules and relative .ts files', (file) => {

@@ -22,11 +22,7 @@ import { chaosScenario, userScenario, type ShapeName } from './shapes.ts';
  * - breakpoint: every objective aborts, since finding where one breaks is the point;
  * - drills: their checks only (the 500s they ask for are expected, see requests.ts).
  */
-export function buildThresholds(
-  shape: ShapeName,
-  chaos: boolean,
-  objectives: Objectives = OBJECTIVES,
-): Record<string, Threshold[]> {
+export function buildThresholds(shape: ShapeName, chaos: boolean, objectives: Objectives = OBJECTIVES): Record<string, Threshold[]> {
   const abort = shape === 'breakpoint';
   const hard = (threshold: string): Threshold => ({ threshold, abortOnFail: true, delayAbortEval: '1m' });
   const soft = (threshold: string): Threshold => (abort ? hard(threshold) : threshold);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { chaosProblem, rateLimitPerMinute, rateLimitProblem, stackProblem, type Probe } from './preflight.ts';
 
 const page = JSON.stringify({ items: [], total: 0, limit: 20, offset: 0 });
-const probe = (over: Partial<Probe>): Probe => ({ url: 'http://frontend:8080/api/todos?limit=20', status: 200, body: page, headers: {}, ...over });
+const probe = (over: Partial<Probe>): Probe => ({
+  url: 'http://frontend:8080/api/todos?limit=20',
+  status: 200,
+  body: page,
+  headers: {},
+  ...over,
+});
 
 describe('stackProblem', () => {
   it('passes a stack that lists todos', () => {

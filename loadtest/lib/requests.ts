@@ -65,8 +65,7 @@ export const listTodos = (base: string) => request('GET', base, `${ROUTES.todos}
 /** One page of `limit` todos from `offset`, for the run's clean-up. */
 export const listTodosPage = (base: string, offset: number, limit = 100) =>
   request('GET', base, `${ROUTES.todos}?limit=${limit}&offset=${offset}`, ROUTES.todos, 'user', [200]);
-export const createTodo = (base: string, title: string) =>
-  request('POST', base, ROUTES.todos, ROUTES.todos, 'user', [201], { title });
+export const createTodo = (base: string, title: string) => request('POST', base, ROUTES.todos, ROUTES.todos, 'user', [201], { title });
 export const toggleTodo = (base: string, id: number, completed: boolean) =>
   request('PATCH', base, todoPath(id), ROUTES.todo, 'user', [200], { completed });
 export const editTodo = (base: string, id: number, title: string) =>
@@ -74,8 +73,7 @@ export const editTodo = (base: string, id: number, title: string) =>
 export const deleteTodo = (base: string, id: number) => request('DELETE', base, todoPath(id), ROUTES.todo, 'user', [204]);
 
 /** A drill 500: expected, so it does not count as a failed request of the run. */
-export const simulateError = (chaosBase: string) =>
-  request('GET', chaosBase, ROUTES.simulateError, ROUTES.simulateError, 'chaos', [500]);
+export const simulateError = (chaosBase: string) => request('GET', chaosBase, ROUTES.simulateError, ROUTES.simulateError, 'chaos', [500]);
 export const simulateLatency = (chaosBase: string, ms: number) => {
   if (!Number.isInteger(ms) || ms < 0 || ms > 10_000) throw new Error(`simulated latency must be 0-10000 ms, got ${String(ms)}`);
   return request('GET', chaosBase, `${ROUTES.simulateLatency}?ms=${ms}`, ROUTES.simulateLatency, 'chaos', [200]);

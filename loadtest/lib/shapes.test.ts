@@ -85,8 +85,12 @@ describe('the chaos scenario', () => {
   });
 
   it('in smoke, runs that share of its iterations, at least one', () => {
-    expect(scenarioIterations(chaosScenario(userScenario('smoke', config({ CHAOS_SHARE: '0.5' })), config({ CHAOS_SHARE: '0.5' }))!)).toBe(3);
-    expect(scenarioIterations(chaosScenario(userScenario('smoke', config({ CHAOS_SHARE: '0.01' })), config({ CHAOS_SHARE: '0.01' }))!)).toBe(1);
+    expect(scenarioIterations(chaosScenario(userScenario('smoke', config({ CHAOS_SHARE: '0.5' })), config({ CHAOS_SHARE: '0.5' }))!)).toBe(
+      3,
+    );
+    expect(
+      scenarioIterations(chaosScenario(userScenario('smoke', config({ CHAOS_SHARE: '0.01' })), config({ CHAOS_SHARE: '0.01' }))!),
+    ).toBe(1);
   });
 });
 

@@ -163,7 +163,7 @@ export function scenarioIterations(scenario: Scenario): number {
 export function peakRequestsPerSecond(scenario: Scenario, flow: 'user' | 'chaos', config: LoadConfig): number {
   const perIteration = REQUESTS_PER_ITERATION[flow];
   if (scenario.executor === 'ramping-arrival-rate') {
-    return Math.max(...scenario.stages.map((s) => s.target)) * perIteration / parseDuration(scenario.timeUnit ?? '1s');
+    return (Math.max(...scenario.stages.map((s) => s.target)) * perIteration) / parseDuration(scenario.timeUnit ?? '1s');
   }
   if (scenario.executor === 'per-vu-iterations') {
     const seconds = flow === 'user' ? iterationSeconds(config) : config.chaosLatencyMs / 1000 + STEP_SECONDS;

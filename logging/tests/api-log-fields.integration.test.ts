@@ -44,7 +44,10 @@ beforeAll(async () => {
     .send({ title: `password=${SECRETS.body}` })
     .expect(201);
   await api().get('/api/todos').set('X-Request-Id', 'fields-check-1').expect(200);
-  await api().patch(`/api/todos/${(created.body as { id: number }).id}`).send({ completed: true }).expect(200);
+  await api()
+    .patch(`/api/todos/${(created.body as { id: number }).id}`)
+    .send({ completed: true })
+    .expect(200);
   await api().get('/api/todos/999999').expect(404);
   await api().patch('/api/todos/1').send({ title: 42, password: SECRETS.body }).expect(400);
   await api().post('/api/todos').set('Content-Type', 'application/json').send(`{"title": "${SECRETS.body}"`).expect(400);
@@ -63,7 +66,7 @@ afterAll(async () => {
 
 const lines = () => raw.text.split('\n').filter((line) => line !== '');
 
-describe('the API\'s log lines against the pipeline\'s mappings', () => {
+describe("the API's log lines against the pipeline's mappings", () => {
   it('are each one JSON object, and cover info, warn, error and debug lines with error fields', () => {
     const parsed = lines().map((line) => JSON.parse(line) as unknown);
     for (const entry of parsed) expect(entry !== null && typeof entry === 'object' && !Array.isArray(entry)).toBe(true);
@@ -75,11 +78,13 @@ describe('the API\'s log lines against the pipeline\'s mappings', () => {
   });
 
   it('has every field mapped in logs-custom.json with a type its value fits, and no string `log`', () => {
-    const problems = lines().flatMap((line) => mappingProblems(JSON.parse(line) as Record<string, unknown>).map((p) => `${p}  in ${line.slice(0, 120)}`));
+    const problems = lines().flatMap((line) =>
+      mappingProblems(JSON.parse(line) as Record<string, unknown>).map((p) => `${p}  in ${line.slice(0, 120)}`),
+    );
     expect(problems).toEqual([]);
   });
 
-  it('writes @timestamp in the shape Fluent Bit\'s time parser takes', () => {
+  it("writes @timestamp in the shape Fluent Bit's time parser takes", () => {
     const parsers = readRepoYaml<{ parsers: { name: string; regex?: string }[] }>('logging/fluent-bit/parsers.yaml').parsers;
     const fraction = new RegExp(parsers.find((p) => p.name === 'ts_fraction')!.regex!);
     for (const line of lines()) expect((JSON.parse(line) as Record<string, unknown>)['@timestamp']).toMatch(fraction);

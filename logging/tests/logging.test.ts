@@ -125,15 +125,15 @@ describe('Fluent Bit configuration', () => {
 
   it('serves health and metrics on the port Prometheus scrapes', () => {
     expect(fluentBit.service).toMatchObject({ http_server: 'on', health_check: 'on' });
-    const prometheus = readRepoYaml<{ scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[] }>(
-      'monitoring/prometheus/prometheus.yml',
-    );
+    const prometheus = readRepoYaml<{
+      scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+    }>('monitoring/prometheus/prometheus.yml');
     const job = prometheus.scrape_configs.find((j) => j.job_name === 'fluent-bit')!;
     expect(job.metrics_path).toBe('/api/v2/metrics/prometheus');
     expect(job.static_configs[0]!.targets).toEqual([`fluent-bit:${String(fluentBit.service.http_port)}`]);
   });
 
-  it('renames a plain-text line\'s `log` to `message` after the JSON parser, so no string `log` meets `log.level`', () => {
+  it("renames a plain-text line's `log` to `message` after the JSON parser, so no string `log` meets `log.level`", () => {
     const filters = fluentBit.pipeline.filters;
     const lift = filters.findIndex((f) => f.name === 'parser' && f.key_name === 'log');
     const rename = filters.findIndex((f) => f.name === 'modify' && asList(f.rename).includes('log message'));
@@ -176,7 +176,9 @@ describe('Fluent Bit configuration', () => {
       .filter((f) => f.name === 'modify')
       .flatMap((f) => [...asList(f.rename), ...asList(f.hard_rename), ...asList(f.copy)])
       .map((rule) => rule.split(/\s+/)[1]!);
-    expect(targets).toEqual(expect.arrayContaining(['message', 'labels.stream', 'container.name', 'labels.compose_service', 'service.name']));
+    expect(targets).toEqual(
+      expect.arrayContaining(['message', 'labels.stream', 'container.name', 'labels.compose_service', 'service.name']),
+    );
     for (const field of targets) expect(['keyword', 'match_only_text'], field).toContain(mappings.get(field));
   });
 });
@@ -251,7 +253,9 @@ describe('compose: the logging services', () => {
 
   it('read only secrets that secrets-init writes', () => {
     // The table in secrets-init.sh: one line per secret, `name owner-uid source`.
-    const written = new Set([...readRepoFile('deploy/compose/secrets-init/secrets-init.sh').matchAll(/^([\w.-]+)\s+\d+\s+\S+$/gm)].map((m) => m[1]));
+    const written = new Set(
+      [...readRepoFile('deploy/compose/secrets-init/secrets-init.sh').matchAll(/^([\w.-]+)\s+\d+\s+\S+$/gm)].map((m) => m[1]),
+    );
     const texts = [
       readRepoFile(LOGGING_COMPOSE),
       readRepoFile('logging/setup/elasticsearch-setup.sh'),
@@ -288,7 +292,9 @@ describe('compose: the logging services', () => {
     const blocks = files
       .map((file) => [file, parseCompose<{ 'x-logging'?: unknown }>(readRepoFile(file))['x-logging']] as const)
       .filter(([, block]) => block !== undefined);
-    expect(blocks.map(([file]) => file)).toEqual(expect.arrayContaining(['deploy/compose/app.yaml', 'deploy/compose/logging.yaml', 'deploy/terraform/compose/app-host.yaml']));
+    expect(blocks.map(([file]) => file)).toEqual(
+      expect.arrayContaining(['deploy/compose/app.yaml', 'deploy/compose/logging.yaml', 'deploy/terraform/compose/app-host.yaml']),
+    );
     for (const [file, block] of blocks) {
       expect(block, file).toEqual({
         driver: 'json-file',
@@ -300,29 +306,45 @@ describe('compose: the logging services', () => {
 
 describe('Elasticsearch and Kibana setup files', () => {
   it('the writer may only add documents to logs-todo*: create_doc and auto_configure, no delete, no read, no cluster rights', () => {
-    const role = readRepoJson<{ cluster: string[]; indices: { names: string[]; privileges: string[] }[] }>('logging/elasticsearch/writer-role.json');
+    const role = readRepoJson<{ cluster: string[]; indices: { names: string[]; privileges: string[] }[] }>(
+      'logging/elasticsearch/writer-role.json',
+    );
     expect(role.cluster).toEqual([]);
     expect(role.indices).toEqual([{ names: ['logs-todo*'], privileges: ['create_doc', 'auto_configure'] }]);
   });
 
   it('retention: logs@custom points at the ILM policy the setup job installs, which deletes after LOG_RETENTION_DAYS (30 by default)', () => {
-    const template = readRepoJson<{ template: { settings: { index: { lifecycle: { name: string } } } } }>('logging/elasticsearch/logs-custom.json');
+    const template = readRepoJson<{ template: { settings: { index: { lifecycle: { name: string } } } } }>(
+      'logging/elasticsearch/logs-custom.json',
+    );
     const policyName = template.template.settings.index.lifecycle.name;
     const script = readRepoFile('logging/setup/elasticsearch-setup.sh');
     expect(script).toContain(`PUT /_ilm/policy/${policyName} `);
     expect(script).toContain('PUT /_component_template/logs@custom ');
-    const policy = readRepoJson<{ policy: { phases: { delete: { min_age: string; actions: Props } } } }>('logging/elasticsearch/ilm-policy.json');
+    const policy = readRepoJson<{ policy: { phases: { delete: { min_age: string; actions: Props } } } }>(
+      'logging/elasticsearch/ilm-policy.json',
+    );
     expect(policy.policy.phases.delete).toEqual({ min_age: '__RETENTION_DAYS__d', actions: { delete: {} } });
     expect(services['elasticsearch-setup']!.environment!.LOG_RETENTION_DAYS).toBe('${LOG_RETENTION_DAYS:-30}');
   });
 
   it('Kibana gets a data view that works before the first log, and the two saved searches on it', () => {
     const view = readRepoJson<{ override: boolean; data_view: Props }>('logging/kibana/data-view.json');
-    expect(view).toMatchObject({ override: true, data_view: { id: 'logs-todo', title: 'logs-todo*', timeFieldName: '@timestamp', allowNoIndex: true } });
+    expect(view).toMatchObject({
+      override: true,
+      data_view: { id: 'logs-todo', title: 'logs-todo*', timeFieldName: '@timestamp', allowNoIndex: true },
+    });
     const searches = readRepoFile('logging/kibana/saved-objects.ndjson')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { type: string; attributes: { title: string; kibanaSavedObjectMeta: { searchSourceJSON: string } }; references: { id: string }[] });
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            attributes: { title: string; kibanaSavedObjectMeta: { searchSourceJSON: string } };
+            references: { id: string }[];
+          },
+      );
     expect(searches.map((s) => s.attributes.title)).toEqual(['API errors', 'Slow requests']);
     const mappings = installedMappings();
     for (const search of searches) {
@@ -344,21 +366,30 @@ describe('from Grafana and Slack to the logs', () => {
     jsonData?: Props;
     secureJsonData?: Record<string, string>;
   }
-  const dataSources = readRepoYaml<{ datasources: DataSource[] }>('monitoring/grafana/provisioning/datasources/datasources.yml').datasources;
+  const dataSources = readRepoYaml<{ datasources: DataSource[] }>(
+    'monitoring/grafana/provisioning/datasources/datasources.yml',
+  ).datasources;
 
   it('Grafana reads the log data streams as the read-only user, its password from a file', () => {
     const elasticsearch = dataSources.find((d) => d.type === 'elasticsearch')!;
     expect(elasticsearch).toMatchObject({ uid: 'elasticsearch-logs', url: 'http://elasticsearch:9200', basicAuthUser: 'todo_log_reader' });
-    expect(elasticsearch.jsonData).toMatchObject({ index: 'logs-todo*', timeField: '@timestamp', logLevelField: 'log.level', logMessageField: 'message' });
+    expect(elasticsearch.jsonData).toMatchObject({
+      index: 'logs-todo*',
+      timeField: '@timestamp',
+      logLevelField: 'log.level',
+      logMessageField: 'message',
+    });
     expect(elasticsearch.secureJsonData).toEqual({ basicAuthPassword: '$__file{/run/app-secrets/es_reader_password}' });
-    const reader = readRepoJson<{ cluster: string[]; indices: { names: string[]; privileges: string[] }[] }>('logging/elasticsearch/reader-role.json');
+    const reader = readRepoJson<{ cluster: string[]; indices: { names: string[]; privileges: string[] }[] }>(
+      'logging/elasticsearch/reader-role.json',
+    );
     expect(reader.indices).toEqual([{ names: ['logs-todo*'], privileges: ['read', 'view_index_metadata'] }]);
   });
 
   it('the API dashboard ends with a logs panel on that data source, querying only mapped fields', () => {
-    const dashboard = readRepoJson<{ panels: { type: string; gridPos: { y: number; h: number }; datasource: { uid: string }; targets: { query: string }[] }[] }>(
-      'monitoring/grafana/dashboards/api-overview.json',
-    );
+    const dashboard = readRepoJson<{
+      panels: { type: string; gridPos: { y: number; h: number }; datasource: { uid: string }; targets: { query: string }[] }[];
+    }>('monitoring/grafana/dashboards/api-overview.json');
     const last = dashboard.panels.at(-1)!;
     expect(last.type).toBe('logs');
     expect(last.datasource.uid).toBe('elasticsearch-logs');
@@ -382,11 +413,19 @@ describe('from Grafana and Slack to the logs', () => {
 describe('shell scripts', () => {
   it('pass shellcheck (POSIX sh: they run in the Elasticsearch and Kibana images)', async () => {
     const { execFile } = await import('node:child_process');
-    const scripts = ['logging/setup/preflight.sh', 'logging/setup/elasticsearch-setup.sh', 'logging/setup/kibana-setup.sh', 'logging/kibana/entrypoint.sh'];
+    const scripts = [
+      'logging/setup/preflight.sh',
+      'logging/setup/elasticsearch-setup.sh',
+      'logging/setup/kibana-setup.sh',
+      'logging/kibana/entrypoint.sh',
+    ];
     const result = await new Promise<{ code: number; output: string }>((resolve) => {
       execFile('shellcheck', ['-x', '-s', 'sh', ...scripts], { cwd: repoRoot }, (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, output: `${stdout}${stderr}${error !== null && code === -1 ? `shellcheck not runnable (install it: apt-get install shellcheck): ${error.message}` : ''}` });
+        resolve({
+          code,
+          output: `${stdout}${stderr}${error !== null && code === -1 ? `shellcheck not runnable (install it: apt-get install shellcheck): ${error.message}` : ''}`,
+        });
       });
     });
     expect(result.output).toBe('');

@@ -23,10 +23,7 @@ beforeAll(async () => {
   // The base images as compose passes them (build.args): the Dockerfile has no default.
   const args = ['NODE_IMAGE', 'NGINX_IMAGE'].flatMap((name) => ['--build-arg', `${name}=${image(name)}`]);
   await dockerWith({ cwd: repoRoot }, 'build', '-q', '-f', 'services/frontend/Dockerfile', ...args, '-t', IMAGE, '.');
-  frontend = await new GenericContainer(IMAGE)
-    .withExposedPorts(8080)
-    .withWaitStrategy(Wait.forHttp('/healthz', 8080))
-    .start();
+  frontend = await new GenericContainer(IMAGE).withExposedPorts(8080).withWaitStrategy(Wait.forHttp('/healthz', 8080)).start();
 });
 
 afterAll(async () => {
@@ -41,7 +38,15 @@ function rawRequest(target: Buffer, headers: Buffer[]): Promise<string> {
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
     socket.on('end', () => resolve(answer));
     socket.on('error', reject);
-    socket.write(Buffer.concat([Buffer.from('GET '), target, Buffer.from(' HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n'), ...headers.map((h) => Buffer.concat([h, Buffer.from('\r\n')])), Buffer.from('\r\n')]));
+    socket.write(
+      Buffer.concat([
+        Buffer.from('GET '),
+        target,
+        Buffer.from(' HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n'),
+        ...headers.map((h) => Buffer.concat([h, Buffer.from('\r\n')])),
+        Buffer.from('\r\n'),
+      ]),
+    );
   });
 }
 
@@ -78,17 +83,34 @@ describe('nginx access log lines', () => {
     await rawRequest(Buffer.from('/api/todos'), [header('X-Request-Id', 'nginx-fields-proxied')]);
     const lines = await accessLines();
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    const problems = lines.flatMap((line) => mappingProblems(JSON.parse(line) as Record<string, unknown>).map((p) => `${p}  in ${line.slice(0, 100)}`));
+    const problems = lines.flatMap((line) =>
+      mappingProblems(JSON.parse(line) as Record<string, unknown>).map((p) => `${p}  in ${line.slice(0, 100)}`),
+    );
     expect(problems).toEqual([]);
   });
 
-  it('share no field path with the API\'s lines that is a value in one and an object in the other', async () => {
+  it("share no field path with the API's lines that is a value in one and an object in the other", async () => {
     let text = '';
     const sink = new Writable({ write: (chunk: Buffer, _e, done) => ((text += chunk.toString()), done()) });
-    const logger = createLogger({ level: 'debug', service: { name: 'todo-api', version: '0.0.0' }, context: new RequestContext(), stream: sink });
-    logger.error('GET /api/simulate-error 500', { 'http.request.id': 'x', 'http.response.status_code': 500, 'event.duration': 1, 'error.type': 'Error', 'error.message': 'm', 'error.stack_trace': 's' });
+    const logger = createLogger({
+      level: 'debug',
+      service: { name: 'todo-api', version: '0.0.0' },
+      context: new RequestContext(),
+      stream: sink,
+    });
+    logger.error('GET /api/simulate-error 500', {
+      'http.request.id': 'x',
+      'http.response.status_code': 500,
+      'event.duration': 1,
+      'error.type': 'Error',
+      'error.message': 'm',
+      'error.stack_trace': 's',
+    });
     await new Promise((resolve) => setImmediate(resolve));
-    const api = text.split('\n').filter(Boolean).map((l) => [...leafFields(JSON.parse(l) as Record<string, unknown>).keys()]);
+    const api = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [...leafFields(JSON.parse(l) as Record<string, unknown>).keys()]);
     const nginx = (await accessLines()).map((l) => [...leafFields(JSON.parse(l) as Record<string, unknown>).keys()]);
     const all = new Set([...api.flat(), ...nginx.flat()]);
     expect(api.flat()).toContain('http.request.id');

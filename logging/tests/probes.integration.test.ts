@@ -46,18 +46,38 @@ let failureCount = 0;
 beforeAll(async () => {
   // The secrets exactly as the stack creates them: secrets-init from app.yaml.
   await execFileAsync('docker', ['compose', '-p', project, '-f', 'compose.yaml', 'up', 'secrets-init'], { cwd: repoRoot });
-  monitorPassword = (await docker('run', '--rm', '-v', `${volume}:/s:ro`, '--entrypoint', 'cat', probesService.image, '/s/es_monitor_password')).trim();
+  monitorPassword = (
+    await docker('run', '--rm', '-v', `${volume}:/s:ro`, '--entrypoint', 'cat', probesService.image, '/s/es_monitor_password')
+  ).trim();
 
   stubPort = await stub.start();
   stub.responder = (request) => {
     const path = request.url.split('?')[0];
-    if (path === '/_cluster/health') return { status: 200, body: { cluster_name: 'todo-logs', status: health, number_of_nodes: 1, number_of_data_nodes: 1 } };
+    if (path === '/_cluster/health')
+      return { status: 200, body: { cluster_name: 'todo-logs', status: health, number_of_nodes: 1, number_of_data_nodes: 1 } };
     if (path === '/') return { status: 200, body: { cluster_name: 'todo-logs', cluster_uuid: 'u', version: { number: '9.5.6' } } };
     if (path === '/_nodes/_local/stats' || path === '/_nodes/stats') {
-      const fs = { data: [{ path: '/usr/share/elasticsearch/data', mount: '/usr/share/elasticsearch/data (/dev/sda1)', total_in_bytes: 1000, free_in_bytes: 150, available_in_bytes: 100 }] };
-      return { status: 200, body: { cluster_name: 'todo-logs', nodes: { n1: { name: 'todo-logs-1', host: '127.0.0.1', roles: ['master', 'data', 'ingest'], fs } } } };
+      const fs = {
+        data: [
+          {
+            path: '/usr/share/elasticsearch/data',
+            mount: '/usr/share/elasticsearch/data (/dev/sda1)',
+            total_in_bytes: 1000,
+            free_in_bytes: 150,
+            available_in_bytes: 100,
+          },
+        ],
+      };
+      return {
+        status: 200,
+        body: {
+          cluster_name: 'todo-logs',
+          nodes: { n1: { name: 'todo-logs-1', host: '127.0.0.1', roles: ['master', 'data', 'ingest'], fs } },
+        },
+      };
     }
-    if (path === '/logs-todo*::failures/_count') return { status: 200, body: { count: failureCount, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 } } };
+    if (path === '/logs-todo*::failures/_count')
+      return { status: 200, body: { count: failureCount, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 } } };
     return { status: 404, body: { error: 'not stubbed' } };
   };
 
@@ -67,13 +87,26 @@ beforeAll(async () => {
     const id = (await docker('run', '-d', '--network', 'host', ...mounts.flatMap((m) => ['-v', m]), image, ...args)).trim();
     containers.push(id);
   };
-  await run(exporterService.image, [...exporterService.command, `--web.listen-address=127.0.0.1:${exporterPort}`], [`${volume}:/run/app-secrets:ro`]);
-  await run(probesService.image, [...probesService.command, `--web.listen-address=127.0.0.1:${probesPort}`], [
-    `${loggingDir}/blackbox:/logging/blackbox:ro`,
-    `${volume}:/run/app-secrets:ro`,
-  ]);
+  await run(
+    exporterService.image,
+    [...exporterService.command, `--web.listen-address=127.0.0.1:${exporterPort}`],
+    [`${volume}:/run/app-secrets:ro`],
+  );
+  await run(
+    probesService.image,
+    [...probesService.command, `--web.listen-address=127.0.0.1:${probesPort}`],
+    [`${loggingDir}/blackbox:/logging/blackbox:ro`, `${volume}:/run/app-secrets:ro`],
+  );
   for (const port of [exporterPort, probesPort]) {
-    await pollUntil(() => fetch(`http://127.0.0.1:${port}/`).then((r) => r.status, () => 0), (s) => s === 200, { timeoutMs: 20_000, what: `exporter on ${port}` });
+    await pollUntil(
+      () =>
+        fetch(`http://127.0.0.1:${port}/`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (s) => s === 200,
+      { timeoutMs: 20_000, what: `exporter on ${port}` },
+    );
   }
 });
 
@@ -98,7 +131,9 @@ describe('elasticsearch-exporter in /probe mode, with the auth module secrets-in
     expect(sample(text, 'elasticsearch_cluster_health_status{cluster="todo-logs",color="red"}')).toBe(1);
     expect(sample(text, 'elasticsearch_cluster_health_status{cluster="todo-logs",color="green"}')).toBe(0);
     // ElasticsearchDiskWatermarkNear's two series, with the labels its description uses.
-    expect(text).toMatch(/^elasticsearch_filesystem_data_available_bytes\{[^}]*mount="\/usr\/share\/elasticsearch\/data \(\/dev\/sda1\)"[^}]*name="todo-logs-1"[^}]*\} 100$/m);
+    expect(text).toMatch(
+      /^elasticsearch_filesystem_data_available_bytes\{[^}]*mount="\/usr\/share\/elasticsearch\/data \(\/dev\/sda1\)"[^}]*name="todo-logs-1"[^}]*\} 100$/m,
+    );
     expect(text).toMatch(/^elasticsearch_filesystem_data_size_bytes\{[^}]*\} 1000$/m);
     expect(stub.requests.length).toBeGreaterThan(0);
     for (const request of stub.requests) expect(request.authorization).toBe(basic('todo_log_monitor', monitorPassword));
@@ -110,7 +145,11 @@ describe('blackbox probes of logging/blackbox/blackbox.yml, with the password fi
     scrape(`http://127.0.0.1:${probesPort}/probe?module=${module}&target=${encodeURIComponent(target(path))}`);
 
   it('elasticsearch_not_red: succeeds on green and yellow, fails on red (ElasticsearchDownOrRed)', async () => {
-    for (const [status, expected] of [['green', 1], ['yellow', 1], ['red', 0]] as const) {
+    for (const [status, expected] of [
+      ['green', 1],
+      ['yellow', 1],
+      ['red', 0],
+    ] as const) {
       health = status;
       expect(sample(await probe('elasticsearch_not_red', '/_cluster/health'), 'probe_success'), status).toBe(expected);
     }
@@ -133,7 +172,9 @@ describe('blackbox probes of logging/blackbox/blackbox.yml, with the password fi
   it('failure_store_empty: a count of 10 or 30 is not mistaken for 0', async () => {
     for (const count of [10, 30, 100]) {
       failureCount = count;
-      expect(sample(await probe('failure_store_empty', '/logs-todo*::failures/_count'), 'probe_failed_due_to_regex'), String(count)).toBe(1);
+      expect(sample(await probe('failure_store_empty', '/logs-todo*::failures/_count'), 'probe_failed_due_to_regex'), String(count)).toBe(
+        1,
+      );
     }
   });
 });

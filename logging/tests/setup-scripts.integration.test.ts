@@ -50,11 +50,15 @@ afterAll(async () => {
 
 function runScript(script: string, env: Record<string, string>, secrets = secretsDir): Promise<RunResult> {
   return dockerRun([
-    '--network', 'host',
-    '-v', `${loggingDir}:/logging:ro`,
-    '-v', `${secrets}:/run/app-secrets:ro`,
+    '--network',
+    'host',
+    '-v',
+    `${loggingDir}:/logging:ro`,
+    '-v',
+    `${secrets}:/run/app-secrets:ro`,
     ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    '--entrypoint', '/bin/sh',
+    '--entrypoint',
+    '/bin/sh',
     SHELL_IMAGE,
     `/logging/setup/${script}`,
   ]);
@@ -88,7 +92,7 @@ const EXPECTED_ES_CALLS = [
 ];
 
 describe('elasticsearch-setup.sh against a stub HTTP server (tests the script, not Elasticsearch)', () => {
-  it('sends every object as elastic with the repository\'s bodies, exits 0, prints no secret, and sends the same again on a re-run', async () => {
+  it("sends every object as elastic with the repository's bodies, exits 0, prints no secret, and sends the same again on a re-run", async () => {
     stub.reset(answer200);
     const first = await runScript('elasticsearch-setup.sh', esEnv());
     expect(first.exitCode, first.stderr).toBe(0);
@@ -115,7 +119,9 @@ describe('elasticsearch-setup.sh against a stub HTTP server (tests the script, n
   });
 
   it('waits while Elasticsearch answers 503, then carries on', async () => {
-    stub.reset((request, index) => (request.url.startsWith('/_cluster/health') && index < 2 ? { status: 503, body: { error: 'starting' } } : { status: 200, body: {} }));
+    stub.reset((request, index) =>
+      request.url.startsWith('/_cluster/health') && index < 2 ? { status: 503, body: { error: 'starting' } } : { status: 200, body: {} },
+    );
     const result = await runScript('elasticsearch-setup.sh', esEnv({ ES_WAIT_SECONDS: '20' }));
     expect(result.exitCode, result.stderr).toBe(0);
     expect(calls().filter((c) => c.startsWith('GET /_cluster/health'))).toHaveLength(3);
@@ -125,7 +131,9 @@ describe('elasticsearch-setup.sh against a stub HTTP server (tests the script, n
     const started = Date.now();
     const result = await runScript('elasticsearch-setup.sh', esEnv({ ES_URL: 'http://127.0.0.1:1' }));
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/ERROR: not ready after 4s, last answer to GET \/_cluster\/health.*: no answer from http:\/\/127\.0\.0\.1:1/);
+    expect(result.stderr).toMatch(
+      /ERROR: not ready after 4s, last answer to GET \/_cluster\/health.*: no answer from http:\/\/127\.0\.0\.1:1/,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
     noSecretIn(result);
   });
@@ -140,7 +148,7 @@ describe('elasticsearch-setup.sh against a stub HTTP server (tests the script, n
     noSecretIn(result);
   });
 
-  it('exits 1 with Elasticsearch\'s reason when a step answers 500, and sends no later step', async () => {
+  it("exits 1 with Elasticsearch's reason when a step answers 500, and sends no later step", async () => {
     stub.reset((request) =>
       request.url.startsWith('/_ilm/')
         ? { status: 500, body: { error: { type: 'illegal_state_exception', reason: 'policy store unavailable' } } }
@@ -153,7 +161,7 @@ describe('elasticsearch-setup.sh against a stub HTTP server (tests the script, n
     expect(calls()).not.toContain('PUT /_component_template/logs@custom');
   });
 
-  it('keeps logs 30 days when LOG_RETENTION_DAYS is empty, as compose\'s default does', async () => {
+  it("keeps logs 30 days when LOG_RETENTION_DAYS is empty, as compose's default does", async () => {
     stub.reset(answer200);
     const result = await runScript('elasticsearch-setup.sh', esEnv({ LOG_RETENTION_DAYS: '' }));
     expect(result.exitCode, result.stderr).toBe(0);
@@ -194,7 +202,9 @@ const kibanaEnv = (extra: Record<string, string> = {}) => ({
 
 describe('kibana-setup.sh against a stub HTTP server (tests the script, not Kibana)', () => {
   const kibanaOk: Responder = (request) =>
-    request.url.startsWith('/api/saved_objects/_import') ? { status: 200, body: { success: true, successCount: 2 } } : { status: 200, body: {} };
+    request.url.startsWith('/api/saved_objects/_import')
+      ? { status: 200, body: { success: true, successCount: 2 } }
+      : { status: 200, body: {} };
 
   it('creates the data view, makes it the default and imports the saved searches, with kbn-xsrf, and exits 0', async () => {
     stub.reset(kibanaOk);
@@ -274,8 +284,10 @@ async function runPreflight(service: PreflightService, value: string | undefined
       ...service.volumes.flatMap((v) => ['-v', `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`]),
       ...Object.entries(service.environment ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
       ...(value === null ? [] : ['-v', `${dir}:/probe:ro`, '-e', 'MAX_MAP_COUNT_FILE=/probe/max_map_count']),
-      '--network', 'none',
-      '--entrypoint', entrypoint!,
+      '--network',
+      'none',
+      '--entrypoint',
+      entrypoint!,
       SHELL_IMAGE,
       ...args,
     ]);

@@ -5,13 +5,16 @@ import { repoRoot } from '@observable-todo/test-support/repo';
 import { dockerRun } from './support.js';
 
 /** The Discover link as the real Alertmanager renders it (amtool, its example alert data). */
-describe('the Slack template\'s Kibana link, rendered by amtool', () => {
+describe("the Slack template's Kibana link, rendered by amtool", () => {
   it('opens Discover on logs-todo from 15 minutes before the alert started until now, and Slack keeps it whole', async () => {
     const result = await dockerRun([
-      '-v', `${path.join(repoRoot, 'monitoring/alertmanager')}:/etc/alertmanager:ro`,
-      '--entrypoint', '/bin/amtool',
+      '-v',
+      `${path.join(repoRoot, 'monitoring/alertmanager')}:/etc/alertmanager:ro`,
+      '--entrypoint',
+      '/bin/amtool',
       image('ALERTMANAGER_IMAGE'),
-      'template', 'render',
+      'template',
+      'render',
       '--template.glob=/etc/alertmanager/templates/*.tmpl',
       '--template.text={{ template "slack.todo.text" . }}',
     ]);

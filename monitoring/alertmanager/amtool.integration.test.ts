@@ -45,7 +45,11 @@ describe('amtool', () => {
     ['a host warning goes to #todo-alerts', ['alertname=HostLowDisk', 'severity=warning', 'service=host'], 'slack-warning'],
     ['an edge page pages', ['alertname=EdgeDown', 'severity=critical', 'service=todo-edge'], 'slack-critical'],
     ['a rule-evaluation failure pages', ['alertname=PrometheusRuleFailures', 'severity=critical', 'service=prometheus'], 'slack-critical'],
-    ['a failed config reload goes to #todo-alerts', ['alertname=AlertmanagerFailedReload', 'severity=warning', 'service=alertmanager'], 'slack-warning'],
+    [
+      'a failed config reload goes to #todo-alerts',
+      ['alertname=AlertmanagerFailedReload', 'severity=warning', 'service=alertmanager'],
+      'slack-warning',
+    ],
     ['the Watchdog goes to the heartbeat', ['alertname=Watchdog', 'severity=none'], 'heartbeat'],
     ['the Watchdog wins over its severity', ['alertname=Watchdog', 'severity=critical'], 'heartbeat'],
     ['anything else falls back to #todo-alerts', ['alertname=Something', 'severity=info'], 'slack-warning'],
@@ -58,7 +62,15 @@ describe('amtool', () => {
   });
 
   it('fails a route test that expects the wrong receiver (the tests can fail)', async () => {
-    const result = await amtool('config', 'routes', 'test', `--config.file=${CONFIG}`, '--verify.receivers=heartbeat', 'alertname=ApiDown', 'severity=critical');
+    const result = await amtool(
+      'config',
+      'routes',
+      'test',
+      `--config.file=${CONFIG}`,
+      '--verify.receivers=heartbeat',
+      'alertname=ApiDown',
+      'severity=critical',
+    );
     expect(result.exitCode).not.toBe(0);
   });
 
@@ -120,8 +132,7 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
     }
     return container.start();
   };
-  const url = (container: StartedTestContainer, path: string) =>
-    `http://${container.getHost()}:${container.getMappedPort(9093)}${path}`;
+  const url = (container: StartedTestContainer, path: string) => `http://${container.getHost()}:${container.getMappedPort(9093)}${path}`;
 
   /** alertmanager_notifications_total / _failed_total of one integration, from /metrics. */
   const notifications = async (container: StartedTestContainer, integration: string) => {
@@ -173,9 +184,13 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
   it('with the heartbeat off, holds the Watchdog without a failing send every minute', async () => {
     expect((await postWatchdog(unconfigured)).status).toBe(200);
     await expect
-      .poll(async () => ((await (await fetch(url(unconfigured, '/api/v2/alerts?filter=alertname%3D%22Watchdog%22'))).json()) as ApiAlert[]).length, {
-        timeout: 10_000,
-      })
+      .poll(
+        async () =>
+          ((await (await fetch(url(unconfigured, '/api/v2/alerts?filter=alertname%3D%22Watchdog%22'))).json()) as ApiAlert[]).length,
+        {
+          timeout: 10_000,
+        },
+      )
       .toBe(1);
     // The heartbeat route waits 0s: a configured webhook is called at once (see the next test).
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -223,29 +238,31 @@ describe('Alertmanager through docker-entrypoint.sh', () => {
           .map((a) => [`${a.labels.alertname}/${a.labels.severity}`, a.status.state] as const),
       );
     };
-    await expect
-      .poll(state, { timeout: 15_000, interval: 500 })
-      .toEqual({
-        'ApiDown/critical': 'active',
-        'HighErrorRate/critical': 'suppressed', // ApiDown, same service
-        'HighLatencyP95/warning': 'suppressed', // ApiDown, same service
-        'ApiErrorBudgetBurn/critical': 'active',
-        'ApiErrorBudgetBurn/warning': 'suppressed', // the page of the same alert
-        'DatabaseDown/critical': 'active', // todo-db: nothing to inhibit on todo-api
-        'HostLowDisk/warning': 'active', // no critical HostLowDisk
-        'EdgeDown/critical': 'active',
-        'EdgeErrors/critical': 'suppressed', // EdgeDown: nginx is gone altogether
-        'ElasticsearchDownOrRed/warning': 'active',
-        'LogShippingRetriesFailing/warning': 'suppressed', // Elasticsearch is down: retrying is the consequence
-        'LogShippingStalled/warning': 'suppressed', // and so is shipping nothing
-        'LogBufferNearlyFull/warning': 'active', // data loss ahead: stays
-      });
+    await expect.poll(state, { timeout: 15_000, interval: 500 }).toEqual({
+      'ApiDown/critical': 'active',
+      'HighErrorRate/critical': 'suppressed', // ApiDown, same service
+      'HighLatencyP95/warning': 'suppressed', // ApiDown, same service
+      'ApiErrorBudgetBurn/critical': 'active',
+      'ApiErrorBudgetBurn/warning': 'suppressed', // the page of the same alert
+      'DatabaseDown/critical': 'active', // todo-db: nothing to inhibit on todo-api
+      'HostLowDisk/warning': 'active', // no critical HostLowDisk
+      'EdgeDown/critical': 'active',
+      'EdgeErrors/critical': 'suppressed', // EdgeDown: nginx is gone altogether
+      'ElasticsearchDownOrRed/warning': 'active',
+      'LogShippingRetriesFailing/warning': 'suppressed', // Elasticsearch is down: retrying is the consequence
+      'LogShippingStalled/warning': 'suppressed', // and so is shipping nothing
+      'LogBufferNearlyFull/warning': 'active', // data loss ahead: stays
+    });
   });
 
   it('pages a stuck migration once: DatabaseSchemaPending silences ApiNotReady of the same service, not of another', async () => {
     const base = `http://${unconfigured.getHost()}:${unconfigured.getMappedPort(9093)}/api/v2/alerts`;
     // Services of their own: the previous test's ApiDown (todo-api) would silence ApiNotReady by itself.
-    const alert = (labels: Record<string, string>) => ({ labels: { severity: 'critical', ...labels }, annotations: {}, startsAt: new Date().toISOString() });
+    const alert = (labels: Record<string, string>) => ({
+      labels: { severity: 'critical', ...labels },
+      annotations: {},
+      startsAt: new Date().toISOString(),
+    });
     const posted = await fetch(base, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

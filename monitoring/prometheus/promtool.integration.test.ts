@@ -116,10 +116,14 @@ describe('Prometheus with the repository configuration', () => {
     // send that fails (Alertmanager's name not resolvable yet on a loaded
     // machine) is dropped, and a firing alert is sent again only after
     // Prometheus's --rules.alert.resend-delay (1m): wait past one resend.
-    const alerts = await pollUntil(async () => (await (await fetch(url)).json()) as Alert[], (found) => found.length === 1, {
-      timeoutMs: 100_000,
-      what: 'the Watchdog alert in Alertmanager',
-    }).catch(async (error: unknown) => {
+    const alerts = await pollUntil(
+      async () => (await (await fetch(url)).json()) as Alert[],
+      (found) => found.length === 1,
+      {
+        timeoutMs: 100_000,
+        what: 'the Watchdog alert in Alertmanager',
+      },
+    ).catch(async (error: unknown) => {
       const sent = await (await fetch(`${base}/api/v1/query?query=prometheus_notifications_sent_total`)).text();
       const errors = await (await fetch(`${base}/api/v1/query?query=prometheus_notifications_errors_total`)).text();
       throw new Error(`${String(error)}; Prometheus sent: ${sent}; errors: ${errors}`);

@@ -47,7 +47,7 @@ export const ENV_GROUPS: ReadonlyArray<{ title: string; note?: string; meanings:
   {
     title: 'Logs (Elasticsearch, Fluent Bit)',
     meanings: {
-      ES_ALLOW_MMAP: 'true: Elasticsearch memory-maps its index files (faster searches); needs the host\'s vm.max_map_count >= 262144.',
+      ES_ALLOW_MMAP: "true: Elasticsearch memory-maps its index files (faster searches); needs the host's vm.max_map_count >= 262144.",
       ES_HEAP_SIZE: "Elasticsearch's JVM heap (-Xms and -Xmx): half of ES_MEMORY_LIMIT or less.",
       ES_MEMORY_LIMIT: "Elasticsearch's container memory limit.",
       LOG_RETENTION_DAYS: 'Days a log document is kept (the ILM delete phase).',

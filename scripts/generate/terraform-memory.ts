@@ -99,7 +99,13 @@ export function terraformMemoryTable(root: string): string {
   const monitoring = composeConfig(root, 'monitoring-host.yaml');
   const rows: [string, ReturnType<typeof sums>][] = [
     // The single host starts every service that no profile holds back.
-    ['single host', sums(single, Object.keys(single.services).filter((name) => !single.services[name]!.profiles?.length))],
+    [
+      'single host',
+      sums(
+        single,
+        Object.keys(single.services).filter((name) => !single.services[name]!.profiles?.length),
+      ),
+    ],
     ['app host', sums(app, closure(app, roleServices(script, 'app')))],
     ['monitoring host', sums(monitoring, closure(monitoring, roleServices(script, 'monitoring')))],
   ];

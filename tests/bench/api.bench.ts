@@ -33,13 +33,18 @@ const BASE_IMAGE = image('NODE_IMAGE');
 /** BENCH_ONLY=floor,metrics runs some sections (floor, data, metrics, replicas); memory is reported for what ran. */
 const ALL_SECTIONS = ['floor', 'data', 'metrics', 'replicas'];
 const SECTIONS = new Set((process.env.BENCH_ONLY ?? ALL_SECTIONS.join(',')).split(',').map((name) => name.trim()));
-for (const name of SECTIONS) if (!ALL_SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section "${name}"; known: ${ALL_SECTIONS.join(', ')}`);
+for (const name of SECTIONS)
+  if (!ALL_SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section "${name}"; known: ${ALL_SECTIONS.join(', ')}`);
 
 const LIVE: autocannon.Request = { method: 'GET', path: '/health/live' };
 const PAGE: autocannon.Request = { method: 'GET', path: '/api/todos?limit=20' };
 function oneRow(): autocannon.Request {
   let next = 0;
-  return { method: 'GET', path: '/api/todos/1', setupRequest: (request) => ({ ...request, path: `/api/todos/${(next++ % SEEDED_TODOS) + 1}` }) };
+  return {
+    method: 'GET',
+    path: '/api/todos/1',
+    setupRequest: (request) => ({ ...request, path: `/api/todos/${(next++ % SEEDED_TODOS) + 1}` }),
+  };
 }
 const INSERT: autocannon.Request = {
   method: 'POST',
@@ -73,7 +78,15 @@ async function heapOf(baseUrl: string): Promise<{ used: number; total: number }>
 }
 
 async function waitReady(url: string, path: string): Promise<void> {
-  await pollUntil(() => fetch(`${url}${path}`).then((r) => r.status, () => 0), (status) => status === 200, { timeoutMs: 60_000, what: `${url}${path}` });
+  await pollUntil(
+    () =>
+      fetch(`${url}${path}`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (status) => status === 200,
+    { timeoutMs: 60_000, what: `${url}${path}` },
+  );
 }
 
 async function seed(baseUrl: string): Promise<void> {
@@ -126,13 +139,17 @@ class Replica {
 const routes = { direct: 0, published: 0 };
 async function reach(containerId: string, port: number, published: string): Promise<string> {
   if (process.env.BENCH_PUBLISHED_PORTS !== 'true') {
-    const addresses = JSON.parse(
-      await docker('inspect', '--format', '{{json .NetworkSettings.Networks}}', containerId),
-    ) as Record<string, { IPAddress?: string }>;
+    const addresses = JSON.parse(await docker('inspect', '--format', '{{json .NetworkSettings.Networks}}', containerId)) as Record<
+      string,
+      { IPAddress?: string }
+    >;
     for (const { IPAddress } of Object.values(addresses)) {
       if (!IPAddress) continue;
       const direct = `http://${IPAddress}:${port}`;
-      const answers = await fetch(direct, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false);
+      const answers = await fetch(direct, { signal: AbortSignal.timeout(1000) }).then(
+        () => true,
+        () => false,
+      );
       if (answers) {
         routes.direct += 1;
         return direct;
@@ -147,11 +164,25 @@ async function reach(containerId: string, port: number, published: string): Prom
 async function baseline(file: string, memory: number, nodeOptions: string): Promise<{ id: string; url: string }> {
   const id = (
     await docker(
-      'run', '-d', '--rm', '--init', '--memory', String(memory), '--env', `NODE_OPTIONS=${nodeOptions}`,
-      '--volume', `${join(repoRoot, 'node_modules')}:/app/node_modules:ro`,
-      '--volume', `${join(repoRoot, 'tests/bench/baselines')}:/app/baselines:ro`,
-      '--publish', '127.0.0.1::8000', '--label', 'observable-todo.bench=true',
-      BASE_IMAGE, 'node', `/app/baselines/${file}`,
+      'run',
+      '-d',
+      '--rm',
+      '--init',
+      '--memory',
+      String(memory),
+      '--env',
+      `NODE_OPTIONS=${nodeOptions}`,
+      '--volume',
+      `${join(repoRoot, 'node_modules')}:/app/node_modules:ro`,
+      '--volume',
+      `${join(repoRoot, 'tests/bench/baselines')}:/app/baselines:ro`,
+      '--publish',
+      '127.0.0.1::8000',
+      '--label',
+      'observable-todo.bench=true',
+      BASE_IMAGE,
+      'node',
+      `/app/baselines/${file}`,
     )
   ).trim();
   const published = await publishedUrl(id, 8000);
@@ -163,18 +194,32 @@ async function baseline(file: string, memory: number, nodeOptions: string): Prom
 async function driveEveryRoute(url: string): Promise<void> {
   const json = { 'content-type': 'application/json' };
   const calls: [string, string, RequestInit?][] = [
-    ['GET', '/health/live'], ['POST', '/health/live'], ['GET', '/health/ready'], ['GET', '/health'], ['GET', '/metrics'],
-    ['GET', '/api/todos'], ['GET', '/api/todos?limit=20'], ['GET', '/api/todos?limit=nope'], ['PUT', '/api/todos'],
+    ['GET', '/health/live'],
+    ['POST', '/health/live'],
+    ['GET', '/health/ready'],
+    ['GET', '/health'],
+    ['GET', '/metrics'],
+    ['GET', '/api/todos'],
+    ['GET', '/api/todos?limit=20'],
+    ['GET', '/api/todos?limit=nope'],
+    ['PUT', '/api/todos'],
     ['POST', '/api/todos', { headers: json, body: JSON.stringify({ title: 'drive' }) }],
     ['POST', '/api/todos', { headers: json, body: JSON.stringify({ title: '' }) }],
     ['POST', '/api/todos', { headers: json, body: '{not json' }],
     ['POST', '/api/todos', { headers: { 'content-type': 'text/plain' }, body: 'x' }],
     ['POST', '/api/todos', { headers: json, body: JSON.stringify({ title: 'x'.repeat(200_000) }) }],
-    ['GET', '/api/todos/1'], ['GET', '/api/todos/99999999'], ['GET', '/api/todos/abc'],
+    ['GET', '/api/todos/1'],
+    ['GET', '/api/todos/99999999'],
+    ['GET', '/api/todos/abc'],
     ['PATCH', '/api/todos/1', { headers: json, body: JSON.stringify({ completed: true }) }],
     ['PATCH', '/api/todos/1', { headers: json, body: JSON.stringify({ completed: 'yes' }) }],
-    ['DELETE', '/api/todos/3'], ['DELETE', '/api/todos/3'], ['POST', '/api/todos/1'],
-    ['GET', '/api/simulate-error'], ['GET', '/api/simulate-latency?ms=5'], ['GET', '/api/simulate-latency?ms=-1'], ['GET', '/nowhere'],
+    ['DELETE', '/api/todos/3'],
+    ['DELETE', '/api/todos/3'],
+    ['POST', '/api/todos/1'],
+    ['GET', '/api/simulate-error'],
+    ['GET', '/api/simulate-latency?ms=5'],
+    ['GET', '/api/simulate-latency?ms=-1'],
+    ['GET', '/nowhere'],
   ];
   for (let pass = 0; pass < 3; pass++) {
     for (const [method, path, init] of calls) await (await fetch(`${url}${path}`, { method, ...init })).arrayBuffer();
@@ -259,7 +304,11 @@ async function main(): Promise<void> {
     const nginxUrl = await reach(on.getContainer('frontend-1').getId(), 8080, mappedUrl(on, 'frontend-1', 8080));
     await waitReady(apiUrl, '/health/ready');
     await seed(apiUrl);
-    const off = await startStack({ files: FILES, services: ['db', 'api'], env: { ...NO_LIMIT, API_HTTP_METRICS: 'false', API_ACCESS_LOG: 'false' } });
+    const off = await startStack({
+      files: FILES,
+      services: ['db', 'api'],
+      env: { ...NO_LIMIT, API_HTTP_METRICS: 'false', API_ACCESS_LOG: 'false' },
+    });
     stacks.push(off);
     const offUrl = await reach(off.getContainer('api-1').getId(), 8000, mappedUrl(off, 'api-1', 8000));
     await waitReady(offUrl, '/health/ready');
@@ -275,7 +324,10 @@ async function main(): Promise<void> {
     const bare = await baseline('node-http.mjs', limit, nodeOptions);
     containers.push(bare.id);
 
-    const replicas = [await Replica.of('api (1 replica stack)', apiId, apiUrl), await Replica.of('api, instrumentation off', off.getContainer('api-1').getId(), offUrl)];
+    const replicas = [
+      await Replica.of('api (1 replica stack)', apiId, apiUrl),
+      await Replica.of('api, instrumentation off', off.getContainer('api-1').getId(), offUrl),
+    ];
     const sampleAll = () => Promise.all(replicas.map((replica) => replica.sample()));
 
     const header = [
@@ -322,7 +374,7 @@ async function main(): Promise<void> {
       report.target(
         '/health/live reaches at least 90% of plain Express',
         frameworkShare >= 0.9,
-        `${(frameworkShare * 100).toFixed(0)}% of plain Express by CPU per request; saturated req/s ${(100 * api.rps.median / plain.rps.median).toFixed(0)}%`,
+        `${(frameworkShare * 100).toFixed(0)}% of plain Express by CPU per request; saturated req/s ${((100 * api.rps.median) / plain.rps.median).toFixed(0)}%`,
       );
       report.data.floor = floor;
     }
@@ -357,7 +409,16 @@ async function main(): Promise<void> {
       report.section(
         '/metrics at realistic cardinality (every route and status code driven first)',
         [
-          ['series', 'bytes', 'scrape ms in the container', 'scrape p95 ms', 'readiness ping alone ms', 'ping p95 ms', 'scrape ms from the host', 'worst event-loop delay ms'],
+          [
+            'series',
+            'bytes',
+            'scrape ms in the container',
+            'scrape p95 ms',
+            'readiness ping alone ms',
+            'ping p95 ms',
+            'scrape ms from the host',
+            'worst event-loop delay ms',
+          ],
           [
             String(render.series),
             String(render.bytes),
@@ -370,7 +431,7 @@ async function main(): Promise<void> {
           ],
         ],
         [
-          'scrape in the container: a second node process in the API container, as Prometheus on the compose network (render, readiness ping to PostgreSQL, local round trip); readiness ping alone: GET /health/ready from the same process right after, the SELECT 1 that app_ready waits for; from the host: the load generator\'s route',
+          "scrape in the container: a second node process in the API container, as Prometheus on the compose network (render, readiness ping to PostgreSQL, local round trip); readiness ping alone: GET /health/ready from the same process right after, the SELECT 1 that app_ready waits for; from the host: the load generator's route",
           'event-loop delay from nodejs_eventloop_lag_max_seconds (prom-client, monitorEventLoopDelay, 10 ms resolution)',
         ],
       );
@@ -426,7 +487,11 @@ async function main(): Promise<void> {
       `worst case: a heap grown to its ${mib(heapLimit)} limit plus the most seen outside the heap, against the ${mib(limit)} container limit`,
     ]);
     const margin = limit - worstWorstCase;
-    report.target('peak memory inside the container limit with margin', margin >= limit * 0.1, `worst case ${mib(worstWorstCase)} of ${mib(limit)}, ${mib(margin)} to spare (margin target: 10% of the limit)`);
+    report.target(
+      'peak memory inside the container limit with margin',
+      margin >= limit * 0.1,
+      `worst case ${mib(worstWorstCase)} of ${mib(limit)}, ${mib(margin)} to spare (margin target: 10% of the limit)`,
+    );
     report.data.memory = { limit, heapLimit, replicas };
     report.data.seconds = (Date.now() - started) / 1000;
     report.finish(join(repoRoot, 'artifacts/bench'), header);

@@ -36,7 +36,17 @@ export class Report {
   static measuredRows(measured: Measured[]): string[][] {
     const cpu = measured.some((m) => m.cpuUs !== undefined);
     return [
-      ['contender', 'req/s saturated', ...(cpu ? ['CPU µs/req'] : []), 'p50 ms sat.', 'p99 ms sat.', 'fixed rate req/s', 'p50 ms', 'p99 ms', 'non-2xx/errors'],
+      [
+        'contender',
+        'req/s saturated',
+        ...(cpu ? ['CPU µs/req'] : []),
+        'p50 ms sat.',
+        'p99 ms sat.',
+        'fixed rate req/s',
+        'p50 ms',
+        'p99 ms',
+        'non-2xx/errors',
+      ],
       ...measured.map((m) => [
         m.name,
         showSpread(m.rps),

@@ -104,13 +104,15 @@ export async function load(contender: Contender, options: { seconds: number; con
         requests: [contender.request],
         ...(options.rate === undefined ? {} : { overallRate: options.rate }),
       },
-      (error: unknown, finished: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(finished)),
+      (error: unknown, finished: autocannon.Result) =>
+        error ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(finished),
     );
     instance.on('response', (_client, statusCode, _bytes, milliseconds) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(milliseconds);
     });
   });
-  const cpuUs = contender.pid === undefined ? undefined : ((cpuSecondsOf(contender.pid) - cpuBefore) * 1e6) / Math.max(1, result.requests.total);
+  const cpuUs =
+    contender.pid === undefined ? undefined : ((cpuSecondsOf(contender.pid) - cpuBefore) * 1e6) / Math.max(1, result.requests.total);
   return {
     rps: result.requests.average,
     p50: quantile(latencies, 0.5),
@@ -151,7 +153,10 @@ export async function compare(contenders: Contender[]): Promise<Measured[]> {
       failures: all.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
       ...(contender.pid === undefined
         ? {}
-        : { cpuUs: spread(saturated[index]!.map((run) => run.cpuUs ?? NaN)), cpuUsByRound: saturated[index]!.map((run) => run.cpuUs ?? NaN) }),
+        : {
+            cpuUs: spread(saturated[index]!.map((run) => run.cpuUs ?? NaN)),
+            cpuUsByRound: saturated[index]!.map((run) => run.cpuUs ?? NaN),
+          }),
     };
   });
 }

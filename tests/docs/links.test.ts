@@ -114,7 +114,11 @@ function reachable(from: string): string[] {
     if (resolved === undefined || problem(link) !== undefined) continue;
     const absolute = path.join(root, resolved.file);
     if (statSync(absolute).isDirectory()) {
-      next.push(...readdirSync(absolute).filter((name) => name.endsWith('.md')).map((name) => path.posix.join(resolved.file, name)));
+      next.push(
+        ...readdirSync(absolute)
+          .filter((name) => name.endsWith('.md'))
+          .map((name) => path.posix.join(resolved.file, name)),
+      );
     } else if (resolved.file.endsWith('.md')) {
       next.push(resolved.file);
     }

@@ -53,8 +53,7 @@ function record(what: string, since: number): void {
 
 async function waitForMessage(titlePrefix: string, options: { after: number; timeoutMs: number }): Promise<SlackMessage> {
   const [message] = await pollUntil(
-    async () =>
-      (await slack.titled(titlePrefix)).filter((m) => Date.parse(m.receivedAt) >= options.after),
+    async () => (await slack.titled(titlePrefix)).filter((m) => Date.parse(m.receivedAt) >= options.after),
     (found) => found.length > 0,
     { timeoutMs: options.timeoutMs, intervalMs: 1_000, what: `Slack message "${titlePrefix}"` },
   );
@@ -129,7 +128,8 @@ describe('metrics', () => {
 
   it('watches the edge: both blackbox probes pass through nginx, and the exporter reads stub_status on an unpublished port', async () => {
     const probes = await pollUntil(
-      async () => (await prometheus.query('probe_success{job="blackbox"}')).map((s) => `${s.metric.probe} ${s.metric.instance} ${s.value[1]}`).sort(),
+      async () =>
+        (await prometheus.query('probe_success{job="blackbox"}')).map((s) => `${s.metric.probe} ${s.metric.instance} ${s.value[1]}`).sort(),
       (found) => found.length === 2 && found.every((line) => line.endsWith(' 1')),
       { timeoutMs: MINUTE, what: 'both blackbox probes passing' },
     );
@@ -151,7 +151,10 @@ describe('metrics', () => {
     expect(created.status).toBe(201);
     await fetch(`${api}/api/todos/999999`);
     const routes = await pollUntil(
-      async () => (await prometheus.query('sum by (route, status_code) (http_requests_total{job="api"})')).map((s) => `${s.metric.route} ${s.metric.status_code}`),
+      async () =>
+        (await prometheus.query('sum by (route, status_code) (http_requests_total{job="api"})')).map(
+          (s) => `${s.metric.route} ${s.metric.status_code}`,
+        ),
       (seen) => ['/api/todos 200', '/api/todos 201', '/api/todos/:id 404'].every((r) => seen.includes(r)),
       { timeoutMs: 30_000, what: 'request counters per route in Prometheus' },
     );
@@ -198,22 +201,30 @@ describe('alerts to Slack', () => {
     const outageStart = Date.now();
     const errors = new Traffic(`${api}/api/simulate-error`, 2).start();
     traffic.push(errors);
-    await pollUntil(() => prometheus.alertState('HighErrorRate'), (state) => state === 'firing', {
-      timeoutMs: 4 * MINUTE,
-      intervalMs: 1_000,
-      what: 'HighErrorRate firing again',
-    });
+    await pollUntil(
+      () => prometheus.alertState('HighErrorRate'),
+      (state) => state === 'firing',
+      {
+        timeoutMs: 4 * MINUTE,
+        intervalMs: 1_000,
+        what: 'HighErrorRate firing again',
+      },
+    );
     errors.stop();
 
     // The API goes away while its error-rate alert is still firing.
     const apiContainer = stack.getContainer('api-1').getId();
     await docker('stop', apiContainer);
     const apiStopped = Date.now();
-    await pollUntil(() => prometheus.alertState('ApiDown'), (state) => state === 'firing', {
-      timeoutMs: 3 * MINUTE,
-      intervalMs: 1_000,
-      what: 'ApiDown firing',
-    });
+    await pollUntil(
+      () => prometheus.alertState('ApiDown'),
+      (state) => state === 'firing',
+      {
+        timeoutMs: 3 * MINUTE,
+        intervalMs: 1_000,
+        what: 'ApiDown firing',
+      },
+    );
     record('ApiDown: API stopped to firing in Prometheus', apiStopped);
 
     const inhibited = await pollUntil(
@@ -227,11 +238,15 @@ describe('alerts to Slack', () => {
     // Inhibited by ApiDown itself, not by some other alert.
     expect(inhibited.find((a) => a.status.state === 'suppressed')!.status.inhibitedBy).toContain(apiDown[0]!.fingerprint);
 
-    await pollUntil(() => prometheus.alertState('AlertmanagerNotificationsFailing'), (state) => state === 'firing', {
-      timeoutMs: 5 * MINUTE,
-      intervalMs: 2_000,
-      what: 'AlertmanagerNotificationsFailing firing during the Slack outage',
-    });
+    await pollUntil(
+      () => prometheus.alertState('AlertmanagerNotificationsFailing'),
+      (state) => state === 'firing',
+      {
+        timeoutMs: 5 * MINUTE,
+        intervalMs: 2_000,
+        what: 'AlertmanagerNotificationsFailing firing during the Slack outage',
+      },
+    );
     record('AlertmanagerNotificationsFailing: Slack outage to firing in Prometheus', outageStart);
     expect((await slack.received()).refusedCalls).toBeGreaterThan(0);
 
@@ -268,10 +283,18 @@ describe('alerts to Slack', () => {
   });
 
   it('EdgeDown: nginx stopped while the API is up pages #todo-pager through the pager webhook, and resolves when it is back', async () => {
-    await pollUntil(() => fetch(`${api}/health/ready`).then((r) => r.status, () => 0), (status) => status === 200, {
-      timeoutMs: MINUTE,
-      what: 'API ready before the edge drill',
-    });
+    await pollUntil(
+      () =>
+        fetch(`${api}/health/ready`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (status) => status === 200,
+      {
+        timeoutMs: MINUTE,
+        what: 'API ready before the edge drill',
+      },
+    );
     const frontend = stack.getContainer('frontend-1').getId();
     await docker('stop', frontend);
     const stopped = Date.now();
@@ -295,13 +318,17 @@ describe('alerts to Slack', () => {
     expect(await prometheus.alertState('EdgeDown')).not.toBe('firing');
   });
 
-  it('Watchdog: the heartbeat reaches the dead man\'s switch webhook, never Slack', async () => {
+  it("Watchdog: the heartbeat reaches the dead man's switch webhook, never Slack", async () => {
     // Checked after the drill rather than first: Prometheus' first send of the Watchdog can
     // predate Alertmanager's start, and it resends only a minute later.
-    const pings = await pollUntil(async () => (await slack.received()).heartbeats, (found) => found.length > 0, {
-      timeoutMs: 2 * MINUTE,
-      what: 'a Watchdog ping on the heartbeat webhook',
-    });
+    const pings = await pollUntil(
+      async () => (await slack.received()).heartbeats,
+      (found) => found.length > 0,
+      {
+        timeoutMs: 2 * MINUTE,
+        what: 'a Watchdog ping on the heartbeat webhook',
+      },
+    );
     expect(pings[0]!.path).toBe(HEARTBEAT_PATH);
     expect(pings[0]!.payload.receiver).toBe('heartbeat');
     expect(pings[0]!.payload.status).toBe('firing');
@@ -323,7 +350,11 @@ describe('alerts to Slack', () => {
     const { messages } = await slack.received();
     expect(messages.length).toBeGreaterThan(0);
     const misrouted = messages
-      .map((m) => ({ path: m.path, title: m.payload.attachments[0]!.title, critical: m.payload.attachments[0]!.text.includes('*Severity:* critical') }))
+      .map((m) => ({
+        path: m.path,
+        title: m.payload.attachments[0]!.title,
+        critical: m.payload.attachments[0]!.text.includes('*Severity:* critical'),
+      }))
       .filter((m) => m.path !== (m.critical ? PAGER_PATH : ALERTS_PATH));
     expect(misrouted).toEqual([]);
     expect(messages.some((m) => m.path === ALERTS_PATH)).toBe(true);
@@ -358,10 +389,14 @@ describe('queries of every rule and dashboard panel against the live Prometheus'
   it('every recording rule and dashboard query returns data after traffic; every alert expression evaluates', async () => {
     // The API restarted at the end of the drill: its counters begin again, and
     // rate() needs two scrapes of the new process. Every business event once more:
-    await pollUntil(() => fetch(`${api}/health/ready`).then((r) => r.status), (status) => status === 200, {
-      timeoutMs: MINUTE,
-      what: 'API ready after its restart',
-    });
+    await pollUntil(
+      () => fetch(`${api}/health/ready`).then((r) => r.status),
+      (status) => status === 200,
+      {
+        timeoutMs: MINUTE,
+        what: 'API ready after its restart',
+      },
+    );
     const created = (await (
       await fetch(`${api}/api/todos`, {
         method: 'POST',

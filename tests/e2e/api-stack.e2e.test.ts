@@ -42,7 +42,22 @@ afterAll(async () => {
 
 /** psql as the image's superuser over the db container's local socket: the tests' own view, no password needed. */
 async function sql(query: string): Promise<string> {
-  return (await docker('exec', stack.getContainer('db-1').getId(), 'psql', '-U', 'todo', '-d', 'todo', '-v', 'ON_ERROR_STOP=1', '-AXqt', '-c', query)).trim();
+  return (
+    await docker(
+      'exec',
+      stack.getContainer('db-1').getId(),
+      'psql',
+      '-U',
+      'todo',
+      '-d',
+      'todo',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-AXqt',
+      '-c',
+      query,
+    )
+  ).trim();
 }
 
 /** The error psql reports for a statement run with a role's privileges (SET ROLE), or '' when it succeeded. */
@@ -57,7 +72,17 @@ async function sqlErrorAs(role: string, statement: string): Promise<string> {
 
 /** A one-shot service's container (exited, so not among Testcontainers' started ones). */
 async function oneShot(service: string): Promise<string> {
-  const id = (await docker('ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`)).trim();
+  const id = (
+    await docker(
+      'ps',
+      '--all',
+      '--quiet',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+      '--filter',
+      `label=com.docker.compose.service=${service}`,
+    )
+  ).trim();
   expect(id, service).toMatch(/^[0-9a-f]+$/);
   return id;
 }
@@ -158,7 +183,9 @@ describe('the API container from deploy/compose/app.yaml', () => {
 
   it('publishes ports on 127.0.0.1 only', async () => {
     const bindings = JSON.parse(await inspect('api-1', '{{json .HostConfig.PortBindings}}')) as Record<string, { HostIp: string }[]>;
-    const hostIps = Object.values(bindings).flat().map((binding) => binding.HostIp);
+    const hostIps = Object.values(bindings)
+      .flat()
+      .map((binding) => binding.HostIp);
     expect(hostIps.length).toBeGreaterThan(0);
     expect(new Set(hostIps)).toEqual(new Set(['127.0.0.1']));
   });
@@ -172,10 +199,14 @@ describe('the API container from deploy/compose/app.yaml', () => {
 
     await docker('start', id);
     const base = await publishedUrl(id, 8000);
-    await pollUntil(() => fetch(`${base}/health/ready`).then((response) => response.status), (status) => status === 200, {
-      timeoutMs: 60_000,
-      what: 'API ready after its restart',
-    });
+    await pollUntil(
+      () => fetch(`${base}/health/ready`).then((response) => response.status),
+      (status) => status === 200,
+      {
+        timeoutMs: 60_000,
+        what: 'API ready after its restart',
+      },
+    );
     const list = (await (await fetch(`${base}/api/todos`)).json()) as { items: { title: string }[] };
     expect(list.items.map((todo) => todo.title)).toContain('from the e2e suite');
   });
@@ -197,7 +228,11 @@ describe('the API container from deploy/compose/app.yaml', () => {
       'kibana_system_password 1000 400',
     ]);
     const apiId = stack.getContainer('api-1').getId();
-    const others = listing.trim().split('\n').map((line) => line.split(' ')[0]!).filter((file) => file !== 'db_api_password');
+    const others = listing
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[0]!)
+      .filter((file) => file !== 'db_api_password');
     expect(others).toHaveLength(12);
     for (const file of others) {
       await expect(docker('exec', apiId, 'cat', `/run/app-secrets/${file}`), file).rejects.toThrow(/Permission denied/);
@@ -219,7 +254,12 @@ describe('PostgreSQL roles (db-roles)', () => {
 
   it('lets the API role read and write rows but not drop, alter or create tables', async () => {
     expect(await sqlErrorAs('todo_api', 'SELECT count(*) FROM todos; SELECT count(*) FROM schema_migrations')).toBe('');
-    expect(await sqlErrorAs('todo_api', "BEGIN; INSERT INTO todos (title) VALUES ('rights check'); DELETE FROM todos WHERE title = 'rights check'; ROLLBACK")).toBe('');
+    expect(
+      await sqlErrorAs(
+        'todo_api',
+        "BEGIN; INSERT INTO todos (title) VALUES ('rights check'); DELETE FROM todos WHERE title = 'rights check'; ROLLBACK",
+      ),
+    ).toBe('');
     expect(await sqlErrorAs('todo_api', 'DROP TABLE todos')).toMatch(/must be owner of table todos/);
     expect(await sqlErrorAs('todo_api', 'ALTER TABLE todos ADD COLUMN x int')).toMatch(/must be owner of table todos/);
     expect(await sqlErrorAs('todo_api', 'TRUNCATE todos')).toMatch(/permission denied/);
@@ -235,9 +275,13 @@ describe('PostgreSQL roles (db-roles)', () => {
   });
 
   it('gives postgres-exporter a pg_monitor role with no table rights, and it scrapes with it', async () => {
-    expect(await sql("SELECT pg_has_role('todo_monitor', 'pg_monitor', 'member'), rolsuper FROM pg_roles WHERE rolname = 'todo_monitor'")).toBe('t|f');
     expect(
-      await sql("SELECT count(*) FROM pg_class c, unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE']) p WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND has_table_privilege('todo_monitor', c.oid, p)"),
+      await sql("SELECT pg_has_role('todo_monitor', 'pg_monitor', 'member'), rolsuper FROM pg_roles WHERE rolname = 'todo_monitor'"),
+    ).toBe('t|f');
+    expect(
+      await sql(
+        "SELECT count(*) FROM pg_class c, unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE']) p WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND has_table_privilege('todo_monitor', c.oid, p)",
+      ),
     ).toBe('0');
     expect(await sqlErrorAs('todo_monitor', 'SELECT count(*) FROM todos')).toMatch(/permission denied for table todos/);
     const exporter = stack.getContainer('postgres-exporter-1').getId();
@@ -249,8 +293,10 @@ describe('PostgreSQL roles (db-roles)', () => {
     expect(metrics).toMatch(/^pg_stat_database_xact_commit\{[^}]*datname="todo"/m);
     // Every PostgreSQL series the dashboards and alert rules use, as the monitor role sees it.
     const used = new Set(
-      [...dashboards().flatMap((d) => dashboardExprs(d.json)), ...ruleFiles().flatMap((f) => f.groups.flatMap((g) => g.rules.map((r) => r.expr)))]
-        .flatMap((expr) => expr.match(/\bpg_[a-z_]+/g) ?? []),
+      [
+        ...dashboards().flatMap((d) => dashboardExprs(d.json)),
+        ...ruleFiles().flatMap((f) => f.groups.flatMap((g) => g.rules.map((r) => r.expr))),
+      ].flatMap((expr) => expr.match(/\bpg_[a-z_]+/g) ?? []),
     );
     expect(used.size).toBeGreaterThan(5);
     for (const name of used) expect(metrics, name).toMatch(new RegExp(`^${name}[{ ]`, 'm'));
@@ -278,7 +324,9 @@ describe('PostgreSQL roles (db-roles)', () => {
 describe('secrets-init', () => {
   it('takes a chosen Grafana password from a file and leaves it in no container configuration', async () => {
     expect((await onSecretsVolume('cat /secrets/grafana_admin_password')).trim()).toBe(chosenGrafanaPassword);
-    const containers = (await docker('ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).trim().split('\n');
+    const containers = (await docker('ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`))
+      .trim()
+      .split('\n');
     expect(containers.length).toBeGreaterThanOrEqual(6);
     for (const id of containers) {
       expect(await docker('inspect', id), id).not.toContain(chosenGrafanaPassword);
@@ -298,5 +346,4 @@ describe('secrets-init', () => {
     expect((await onSecretsVolume('ls -A /secrets')).trim().split('\n')).not.toContain('grafana_admin_password.new');
     expect((await onSecretsVolume('cat /secrets/grafana_admin_password')).trim()).toBe(chosenGrafanaPassword);
   });
-
 });

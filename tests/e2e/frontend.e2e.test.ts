@@ -38,7 +38,9 @@ function getRawPath(baseUrl: string, rawPath: string, headers: Record<string, st
     const req = httpRequest({ hostname, port, path: rawPath, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -159,7 +161,10 @@ describe('frontend through nginx', () => {
     it('caches hashed assets for a year, gzipped, with the security headers kept', async () => {
       const index = await get(`${baseUrl}/`);
       const assets = [...index.body.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1] ?? '');
-      expect(assets).toEqual([expect.stringMatching(/^\/assets\/app\.[A-Z0-9]{8}\.css$/), expect.stringMatching(/^\/assets\/app\.[A-Z0-9]{8}\.js$/)]);
+      expect(assets).toEqual([
+        expect.stringMatching(/^\/assets\/app\.[A-Z0-9]{8}\.css$/),
+        expect.stringMatching(/^\/assets\/app\.[A-Z0-9]{8}\.js$/),
+      ]);
       for (const asset of assets) {
         const res = await get(`${baseUrl}${asset}`, { 'Accept-Encoding': 'gzip' });
         expect(res.status, asset).toBe(200);
@@ -188,8 +193,20 @@ describe('frontend through nginx', () => {
       const image = (await docker('inspect', '--format', '{{.Config.Image}}', frontend.getId())).trim();
       const hostCpus = Number((await docker('info', '--format', '{{.NCPU}}')).trim());
       const renderedConfig = (...limits: string[]) =>
-        docker('run', '--rm', ...limits, '--read-only', '--tmpfs', '/tmp:uid=101,gid=101,mode=0700',
-          '--tmpfs', '/etc/nginx/conf.d:uid=101,gid=101,mode=0755', image, '/docker-entrypoint.sh', 'nginx', '-T');
+        docker(
+          'run',
+          '--rm',
+          ...limits,
+          '--read-only',
+          '--tmpfs',
+          '/tmp:uid=101,gid=101,mode=0700',
+          '--tmpfs',
+          '/etc/nginx/conf.d:uid=101,gid=101,mode=0755',
+          image,
+          '/docker-entrypoint.sh',
+          'nginx',
+          '-T',
+        );
       const setting = (config: string, name: string) => Number(new RegExp(`^\\s*${name} (\\d+);$`, 'm').exec(config)?.[1]);
 
       // The compose limits: 1 CPU, 64 MiB hold nginx.conf's former 1024 connections.
@@ -230,7 +247,12 @@ describe('frontend through nginx', () => {
       const list = await get(`${baseUrl}/api/todos?limit=1`, { 'X-Request-Id': requestId });
       expect(list.status).toBe(200);
       expect(list.headers['x-request-id']).toBe(requestId);
-      expect(JSON.parse(list.body)).toMatchObject({ items: expect.any(Array) as unknown, total: expect.any(Number) as unknown, limit: 1, offset: 0 });
+      expect(JSON.parse(list.body)).toMatchObject({
+        items: expect.any(Array) as unknown,
+        total: expect.any(Number) as unknown,
+        limit: 1,
+        offset: 0,
+      });
 
       // The API echoes the id it received in its error body: proof it came through nginx.
       const missing = await get(`${baseUrl}/api/todos/2147483000`, { 'X-Request-Id': requestId });
@@ -240,7 +262,11 @@ describe('frontend through nginx', () => {
     });
 
     it('generates a request id when the client sends none (or a malformed one) and hands it to the API', async () => {
-      const variants: Record<string, string>[] = [{}, { 'X-Request-Id': 'not a valid id; <script>' }, { 'X-Request-Id': 'colon:is-not-allowed-by-the-api' }];
+      const variants: Record<string, string>[] = [
+        {},
+        { 'X-Request-Id': 'not a valid id; <script>' },
+        { 'X-Request-Id': 'colon:is-not-allowed-by-the-api' },
+      ];
       for (const headers of variants) {
         const res = await get(`${baseUrl}/api/todos/2147483000`, headers);
         expect(res.status).toBe(404);
@@ -380,7 +406,7 @@ describe('frontend through nginx', () => {
         await expect.poll(() => row(title).count()).toBe(0);
       });
 
-      it('refuses a title of 201 emoji with the API\'s message, and saves nothing', async () => {
+      it("refuses a title of 201 emoji with the API's message, and saves nothing", async () => {
         const before = await totalSaved();
         const input = page.getByLabel('What needs doing?');
         await input.fill(emoji.repeat(201));
@@ -444,13 +470,15 @@ describe('frontend through nginx', () => {
       await page.getByRole('link', { name: 'Done' }).click();
       await expect.poll(titles).toEqual(['Buy oat milk', 'Water the plants']);
       await page.getByRole('link', { name: 'All' }).click();
-      await expect.poll(titles).toEqual([
-        'Buy oat milk',
-        'Book the dentist for Friday',
-        'Water the plants',
-        'Reply to Sam about the offsite',
-        'Renew the library books',
-      ]);
+      await expect
+        .poll(titles)
+        .toEqual([
+          'Buy oat milk',
+          'Book the dentist for Friday',
+          'Water the plants',
+          'Reply to Sam about the offsite',
+          'Renew the library books',
+        ]);
     });
 
     it('keeps the data across a reload, and the screenshot shows the main screen', async () => {
@@ -543,11 +571,15 @@ describe('frontend while the database is down at `up` time', () => {
   // the API (which waits for a healthy database) never does. The UI must start anyway.
   const project = `todo-e2e-dbdown-${randomUUID().slice(0, 8)}`;
   const compose = (...args: string[]) =>
-    promisify(execFile)('docker', ['compose', '-p', project, '-f', 'compose.yaml', '-f', 'tests/e2e/compose/db-down.override.yaml', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, API_PORT: '0', FRONTEND_PORT: '0' },
-      maxBuffer: 32 * 1024 * 1024,
-    });
+    promisify(execFile)(
+      'docker',
+      ['compose', '-p', project, '-f', 'compose.yaml', '-f', 'tests/e2e/compose/db-down.override.yaml', ...args],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, API_PORT: '0', FRONTEND_PORT: '0' },
+        maxBuffer: 32 * 1024 * 1024,
+      },
+    );
 
   afterAll(async () => {
     // Networks the engine or Compose left behind are removed too (compose-networks.ts).
@@ -567,10 +599,14 @@ describe('frontend while the database is down at `up` time', () => {
     expect((await compose('ps', '--all', '--format', '{{.State}}', 'api')).stdout.trim()).not.toBe('running');
 
     const ui = await publishedUrl(frontendId, 8080);
-    const page = await pollUntil(() => get(`${ui}/`).catch(() => undefined), (res) => res?.status === 200, {
-      timeoutMs: 30_000,
-      what: 'the UI page while the API is down',
-    });
+    const page = await pollUntil(
+      () => get(`${ui}/`).catch(() => undefined),
+      (res) => res?.status === 200,
+      {
+        timeoutMs: 30_000,
+        what: 'the UI page while the API is down',
+      },
+    );
     expect(page?.body).toContain('<main');
     const todos = await get(`${ui}/api/todos`);
     expect([502, 503]).toContain(todos.status);

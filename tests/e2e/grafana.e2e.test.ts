@@ -22,7 +22,9 @@ describe.skipIf(!availability.ok)(`Grafana (${GRAFANA_IMAGE})`, () => {
   beforeAll(async () => {
     stack = await startStack({ files: ['compose.yaml'], services: ['grafana', 'prometheus', 'alertmanager'] });
     grafana = mappedUrl(stack, 'grafana-1', 3000);
-    const password = (await docker('exec', stack.getContainer('grafana-1').getId(), 'cat', '/run/app-secrets/grafana_admin_password')).trim();
+    const password = (
+      await docker('exec', stack.getContainer('grafana-1').getId(), 'cat', '/run/app-secrets/grafana_admin_password')
+    ).trim();
     authorization = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
   });
 
@@ -52,7 +54,13 @@ describe.skipIf(!availability.ok)(`Grafana (${GRAFANA_IMAGE})`, () => {
     const settings = (await (await get('/api/admin/settings')).json()) as Record<string, Record<string, string>>;
     expect(settings.plugins).toMatchObject({ preinstall_disabled: 'true', preinstall_auto_update: 'false' });
     // Everything a boot could have installed lands in the plugins directory of the data volume.
-    const installed = await docker('exec', stack.getContainer('grafana-1').getId(), 'sh', '-c', 'ls -A /var/lib/grafana/plugins 2>/dev/null || true');
+    const installed = await docker(
+      'exec',
+      stack.getContainer('grafana-1').getId(),
+      'sh',
+      '-c',
+      'ls -A /var/lib/grafana/plugins 2>/dev/null || true',
+    );
     expect(installed.trim()).toBe('');
     const logs = await docker('logs', stack.getContainer('grafana-1').getId());
     expect(logs).not.toMatch(/Installing plugin|plugin\.backgroundinstaller/);

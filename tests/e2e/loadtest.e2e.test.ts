@@ -47,17 +47,21 @@ describe('load testing on the compose stack', () => {
     if (resultsDir) rmSync(resultsDir, { recursive: true, force: true });
   });
 
-  it("Prometheus accepts remote write, where k6 sends its results (a disabled receiver answers 404)", async () => {
+  it('Prometheus accepts remote write, where k6 sends its results (a disabled receiver answers 404)', async () => {
     const response = await fetch(`${prometheusUrl}/api/v1/write`, { method: 'POST', body: '' });
     // Enabled: the request reaches the receiver, which refuses an empty, untyped body.
     expect(response.status).toBe(415);
   });
 
   it('the compose files with the loadtest profile pass `docker compose config`, k6 on the stack network', async () => {
-    const { stdout } = await execFileAsync('docker', ['compose', '-f', 'compose.yaml', '--profile', 'loadtest', 'config', '--format', 'json'], {
-      cwd: repoRoot,
-      env: { ...process.env, K6_RESULTS_DIR: resultsDir },
-    });
+    const { stdout } = await execFileAsync(
+      'docker',
+      ['compose', '-f', 'compose.yaml', '--profile', 'loadtest', 'config', '--format', 'json'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, K6_RESULTS_DIR: resultsDir },
+      },
+    );
     const config = JSON.parse(stdout) as { services: Record<string, { networks?: Record<string, unknown>; image?: string }> };
     expect(config.services.k6?.image).toBe(K6_IMAGE);
     expect(Object.keys(config.services.k6?.networks ?? {})).toEqual(Object.keys(config.services.api?.networks ?? {}));
@@ -82,53 +86,72 @@ describe('load testing on the compose stack', () => {
   });
 
   it("setup()'s checks refuse drills sent through the public nginx, which does not serve them", async () => {
-    expect(chaosProblem(await probe(`${frontend}/api/simulate-latency?ms=0`))).toMatch(/answered 404: .*CHAOS_BASE_URL is the public nginx/);
-  });
-
-  it.skipIf(!availability.ok)(`the smoke shape passes its thresholds against the stack, leaves no todo behind, and its k6_ series reach Prometheus (${K6_IMAGE})`, async () => {
-    const container = stack.getContainer('api-1').getId();
-    const project = (await docker('inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', container)).trim();
-    const run = await execFileAsync(
-      'docker',
-      ['compose', '-p', project, '-f', 'compose.yaml', '--profile', 'loadtest', 'run', '--rm', '--no-deps', 'k6', 'run', '/scripts/smoke.ts'],
-      {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          K6_UID: String(process.getuid?.() ?? 12345),
-          K6_GID: String(process.getgid?.() ?? 12345),
-          K6_RESULTS_DIR: resultsDir,
-          THINK_TIME_SECONDS: '0.1',
-        },
-        maxBuffer: 32 * 1024 * 1024,
-      },
-    ).catch((error: { code: number; stdout: string; stderr: string }) => error);
-    const output = `${run.stdout}\n${run.stderr}`;
-    expect('code' in run ? run.code : 0, output).toBe(0);
-
-    const summary = JSON.parse(readFileSync(join(resultsDir, 'smoke-summary.json'), 'utf8')) as {
-      passed: boolean;
-      thresholds: { metric: string; ok: boolean }[];
-      totals: { requests: number; iterations: number };
-    };
-    expect(summary.passed, output).toBe(true);
-    expect(summary.thresholds.length).toBeGreaterThan(0);
-    expect(summary.totals.iterations).toBe(6);
-    expect(summary.totals.requests).toBeGreaterThanOrEqual(6 * 5);
-    expect(readFileSync(join(resultsDir, 'smoke-summary.txt'), 'utf8')).toMatch(/^k6 smoke: PASSED/);
-
-    // Every todo the run created was deleted by it.
-    const left = (await (await fetch(`${api}/api/todos?limit=100`)).json()) as { items: { title: string }[] };
-    expect(left.items.filter((t) => t.title.startsWith('k6 '))).toEqual([]);
-
-    const prometheus = new PrometheusClient(prometheusUrl);
-    const series = await pollUntil(
-      // Over a range: k6 marks its series stale when the run ends, so an instant query finds none.
-      () => prometheus.query('sum by (name) (last_over_time(k6_http_reqs_total{shape="smoke", flow="user"}[10m]))'),
-      (result) => result.length === 2,
-      { timeoutMs: 30_000, intervalMs: 1_000, what: 'k6_http_reqs_total per endpoint in Prometheus' },
+    expect(chaosProblem(await probe(`${frontend}/api/simulate-latency?ms=0`))).toMatch(
+      /answered 404: .*CHAOS_BASE_URL is the public nginx/,
     );
-    expect(series.map((s) => s.metric.name).sort()).toEqual(['/api/todos', '/api/todos/:id']);
-    expect(await prometheus.query('last_over_time(k6_http_req_duration_p95{shape="smoke"}[10m])')).not.toEqual([]);
   });
+
+  it.skipIf(!availability.ok)(
+    `the smoke shape passes its thresholds against the stack, leaves no todo behind, and its k6_ series reach Prometheus (${K6_IMAGE})`,
+    async () => {
+      const container = stack.getContainer('api-1').getId();
+      const project = (await docker('inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', container)).trim();
+      const run = await execFileAsync(
+        'docker',
+        [
+          'compose',
+          '-p',
+          project,
+          '-f',
+          'compose.yaml',
+          '--profile',
+          'loadtest',
+          'run',
+          '--rm',
+          '--no-deps',
+          'k6',
+          'run',
+          '/scripts/smoke.ts',
+        ],
+        {
+          cwd: repoRoot,
+          env: {
+            ...process.env,
+            K6_UID: String(process.getuid?.() ?? 12345),
+            K6_GID: String(process.getgid?.() ?? 12345),
+            K6_RESULTS_DIR: resultsDir,
+            THINK_TIME_SECONDS: '0.1',
+          },
+          maxBuffer: 32 * 1024 * 1024,
+        },
+      ).catch((error: { code: number; stdout: string; stderr: string }) => error);
+      const output = `${run.stdout}\n${run.stderr}`;
+      expect('code' in run ? run.code : 0, output).toBe(0);
+
+      const summary = JSON.parse(readFileSync(join(resultsDir, 'smoke-summary.json'), 'utf8')) as {
+        passed: boolean;
+        thresholds: { metric: string; ok: boolean }[];
+        totals: { requests: number; iterations: number };
+      };
+      expect(summary.passed, output).toBe(true);
+      expect(summary.thresholds.length).toBeGreaterThan(0);
+      expect(summary.totals.iterations).toBe(6);
+      expect(summary.totals.requests).toBeGreaterThanOrEqual(6 * 5);
+      expect(readFileSync(join(resultsDir, 'smoke-summary.txt'), 'utf8')).toMatch(/^k6 smoke: PASSED/);
+
+      // Every todo the run created was deleted by it.
+      const left = (await (await fetch(`${api}/api/todos?limit=100`)).json()) as { items: { title: string }[] };
+      expect(left.items.filter((t) => t.title.startsWith('k6 '))).toEqual([]);
+
+      const prometheus = new PrometheusClient(prometheusUrl);
+      const series = await pollUntil(
+        // Over a range: k6 marks its series stale when the run ends, so an instant query finds none.
+        () => prometheus.query('sum by (name) (last_over_time(k6_http_reqs_total{shape="smoke", flow="user"}[10m]))'),
+        (result) => result.length === 2,
+        { timeoutMs: 30_000, intervalMs: 1_000, what: 'k6_http_reqs_total per endpoint in Prometheus' },
+      );
+      expect(series.map((s) => s.metric.name).sort()).toEqual(['/api/todos', '/api/todos/:id']);
+      expect(await prometheus.query('last_over_time(k6_http_req_duration_p95{shape="smoke"}[10m])')).not.toEqual([]);
+    },
+  );
 });

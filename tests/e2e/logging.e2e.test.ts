@@ -46,7 +46,12 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
 
   const esUrl = async () => publishedUrl(id('elasticsearch'), 9200);
   const auth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  async function es(method: string, pathAndQuery: string, body?: unknown, user = 'elastic'): Promise<{ status: number; json: Record<string, unknown> }> {
+  async function es(
+    method: string,
+    pathAndQuery: string,
+    body?: unknown,
+    user = 'elastic',
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     const password = user === 'elastic' ? secrets.elastic_password! : secrets.es_writer_password!;
     const response = await fetch(`${await esUrl()}${pathAndQuery}`, {
       method,
@@ -62,7 +67,7 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
   });
   const search = async (query: Query, size = 1000): Promise<SearchHit[]> => {
     const result = await es('POST', `/logs-todo*/_search?size=${size}`, { query });
-    return ((result.json.hits as { hits?: SearchHit[] } | undefined)?.hits ?? []);
+    return (result.json.hits as { hits?: SearchHit[] } | undefined)?.hits ?? [];
   };
   const count = async (query: Query): Promise<number> => {
     await es('POST', '/logs-todo*/_refresh');
@@ -81,15 +86,32 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
       .withProjectName(project)
       .withBuild()
       .withEnvironment({
-        API_PORT: '0', FRONTEND_PORT: '0', PROMETHEUS_PORT: '0', ALERTMANAGER_PORT: '0', GRAFANA_PORT: '0',
-        ELASTICSEARCH_PORT: '0', KIBANA_PORT: '0', FLUENT_BIT_PORT: '0',
+        API_PORT: '0',
+        FRONTEND_PORT: '0',
+        PROMETHEUS_PORT: '0',
+        ALERTMANAGER_PORT: '0',
+        GRAFANA_PORT: '0',
+        ELASTICSEARCH_PORT: '0',
+        KIBANA_PORT: '0',
+        FLUENT_BIT_PORT: '0',
       })
       .withDefaultWaitStrategy(Wait.forHealthCheck())
       // Distroless, no health check: its banner, then its health endpoint below.
       .withWaitStrategy('fluent-bit-1', Wait.forLogMessage(/Fluent Bit v\d/))
       .withWaitStrategy('kibana-setup-1', Wait.forOneShotStartup())
       .withStartupTimeout(8 * MINUTE)
-      .up(['frontend', 'api', 'db', 'prometheus', 'elasticsearch', 'kibana', 'kibana-setup', 'fluent-bit', 'elasticsearch-exporter', 'log-probes']);
+      .up([
+        'frontend',
+        'api',
+        'db',
+        'prometheus',
+        'elasticsearch',
+        'kibana',
+        'kibana-setup',
+        'fluent-bit',
+        'elasticsearch-exporter',
+        'log-probes',
+      ]);
     id = (service) => stack.getContainer(`${service}-1`).getId();
     record('stack up (Elasticsearch, Kibana, setup jobs, Fluent Bit, app)', started);
     for (const name of ['elastic_password', 'es_writer_password']) {
@@ -98,7 +120,11 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
     frontend = await publishedUrl(id('frontend'), 8080);
     prometheus = new PrometheusClient(await publishedUrl(id('prometheus'), 9090));
     const fluentBit = await publishedUrl(id('fluent-bit'), 2020);
-    await pollUntil(() => fetch(`${fluentBit}/api/v1/health`).then((r) => r.status), (s) => s === 200, { timeoutMs: MINUTE, what: 'Fluent Bit health' });
+    await pollUntil(
+      () => fetch(`${fluentBit}/api/v1/health`).then((r) => r.status),
+      (s) => s === 200,
+      { timeoutMs: MINUTE, what: 'Fluent Bit health' },
+    );
   });
 
   afterAll(async () => {
@@ -106,35 +132,57 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
     await stopStack(stack, project);
   });
 
-  it('starts with the defaults: Elasticsearch without mmap, whatever the host\'s vm.max_map_count, and the preflight says so', async () => {
+  it("starts with the defaults: Elasticsearch without mmap, whatever the host's vm.max_map_count, and the preflight says so", async () => {
     // No ES_ALLOW_MMAP set above, as on a fresh clone (the CI runner sets no sysctl either).
     const nodes = await es('GET', '/_nodes/settings?filter_path=nodes.*.settings.node.store');
     const settings = Object.values((nodes.json.nodes ?? {}) as Record<string, { settings: { node: { store: { allow_mmap: string } } } }>);
     expect(settings.map((n) => n.settings.node.store.allow_mmap)).toEqual(['false']);
-    const preflight = (await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`,
-      '--filter', 'label=com.docker.compose.service=logging-preflight')).trim();
+    const preflight = (
+      await docker(
+        'ps',
+        '-aq',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+        '--filter',
+        'label=com.docker.compose.service=logging-preflight',
+      )
+    ).trim();
     expect(await docker('logs', preflight)).toContain('preflight: mmap off (ES_ALLOW_MMAP=false)');
   });
 
   it('accepts its Fluent Bit configuration (fluent-bit --dry-run, unknown keys included)', async () => {
     const volume = `${(await docker('inspect', id('fluent-bit'), '--format', '{{ index .Config.Labels "com.docker.compose.project" }}')).trim()}_app-secrets`;
     const output = await docker(
-      'run', '--rm',
-      '-v', `${path.join(repoRoot, 'logging/fluent-bit')}:/logging/fluent-bit:ro`,
-      '-v', `${volume}:/run/app-secrets:ro`,
-      '--entrypoint', '/fluent-bit/bin/fluent-bit', FLUENT_BIT_IMAGE, '--dry-run', '-c', '/logging/fluent-bit/fluent-bit.yaml',
+      'run',
+      '--rm',
+      '-v',
+      `${path.join(repoRoot, 'logging/fluent-bit')}:/logging/fluent-bit:ro`,
+      '-v',
+      `${volume}:/run/app-secrets:ro`,
+      '--entrypoint',
+      '/fluent-bit/bin/fluent-bit',
+      FLUENT_BIT_IMAGE,
+      '--dry-run',
+      '-c',
+      '/logging/fluent-bit/fluent-bit.yaml',
     );
     expect(output).toMatch(/configuration test is successful/i);
   });
 
-  it('a request through nginx with a known X-Request-Id becomes an API and an nginx document, typed, named, with the line\'s own time', async () => {
+  it("a request through nginx with a known X-Request-Id becomes an API and an nginx document, typed, named, with the line's own time", async () => {
     const requestId = `e2e-${RUN}-one`;
     const sent = Date.now();
     expect(await sendThroughNginx(requestId)).toBe(200);
-    const hits = await pollUntil(() => search({ term: { 'http.request.id': requestId } }), (h) => h.length >= 2, { timeoutMs: 2 * MINUTE, intervalMs: 1_000, what: 'both documents in Elasticsearch' });
+    const hits = await pollUntil(
+      () => search({ term: { 'http.request.id': requestId } }),
+      (h) => h.length >= 2,
+      { timeoutMs: 2 * MINUTE, intervalMs: 1_000, what: 'both documents in Elasticsearch' },
+    );
     record('request through nginx to both documents searchable', sent);
     expect(hits).toHaveLength(2);
-    const api = hits.find((h) => h._source['service.name'] === 'todo-api' || (h._source.service as { name?: string } | undefined)?.name === 'todo-api')!;
+    const api = hits.find(
+      (h) => h._source['service.name'] === 'todo-api' || (h._source.service as { name?: string } | undefined)?.name === 'todo-api',
+    )!;
     const nginx = hits.find((h) => h !== api)!;
     for (const hit of [api, nginx]) {
       const fields = leafFields(hit._source);
@@ -157,7 +205,9 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
 
   it('applies the mappings logs@custom installs, with no conflicting field, and the retention ILM policy', async () => {
     const caps = (await es('GET', '/logs-todo*/_field_caps?fields=*')).json.fields as Record<string, Record<string, unknown>>;
-    const conflicts = Object.entries(caps).filter(([, types]) => Object.keys(types).length > 1).map(([field]) => field);
+    const conflicts = Object.entries(caps)
+      .filter(([, types]) => Object.keys(types).length > 1)
+      .map(([field]) => field);
     expect(conflicts).toEqual([]);
     for (const [field, type] of installedMappings()) {
       if (type === 'object' || caps[field] === undefined) continue;
@@ -168,7 +218,9 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
     expect(stream.next_generation_managed_by).toBe('Index Lifecycle Management');
     const explain = (await es('GET', '/.ds-logs-todo-default-*/_ilm/explain')).json.indices as Record<string, { policy: string }>;
     for (const index of Object.values(explain)) expect(index.policy).toBe('logs-todo-retention');
-    const policy = (await es('GET', '/_ilm/policy/logs-todo-retention')).json['logs-todo-retention'] as { policy: { phases: { delete: { min_age: string } } } };
+    const policy = (await es('GET', '/_ilm/policy/logs-todo-retention')).json['logs-todo-retention'] as {
+      policy: { phases: { delete: { min_age: string } } };
+    };
     expect(policy.policy.phases.delete.min_age).toBe('30d');
   });
 
@@ -180,11 +232,15 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
   }
   async function exactlyOnce(prefix: string, n: number, what: string, since: number) {
     for (const service of ['todo-api', 'frontend']) {
-      await pollUntil(() => count(idPrefix(prefix, service)), (c) => c >= n, {
-        timeoutMs: 5 * MINUTE,
-        intervalMs: 2_000,
-        what: `${n} ${service} documents (${what})`,
-      });
+      await pollUntil(
+        () => count(idPrefix(prefix, service)),
+        (c) => c >= n,
+        {
+          timeoutMs: 5 * MINUTE,
+          intervalMs: 2_000,
+          what: `${n} ${service} documents (${what})`,
+        },
+      );
       record(`${what}: all ${n} ${service} documents arrived`, since);
     }
     // A little longer: a late duplicate would show now.
@@ -212,7 +268,8 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
       if (i === 100) await docker('restart', id('fluent-bit'));
     });
     await exactlyOnce(prefix, 200, 'Fluent Bit restarted', started);
-    const retries = async () => Number((await prometheus.query('sum(fluentbit_output_retries_total{job="fluent-bit"})'))[0]?.value[1] ?? NaN);
+    const retries = async () =>
+      Number((await prometheus.query('sum(fluentbit_output_retries_total{job="fluent-bit"})'))[0]?.value[1] ?? NaN);
     const before = await retries();
     await new Promise((resolve) => setTimeout(resolve, 90_000));
     expect(await retries()).toBe(before);
@@ -237,7 +294,11 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
     const failures = await es('GET', '/logs-todo*::failures/_count');
     expect(failures.status).toBe(200);
     expect(failures.json.count).toBe(0);
-    const probe = await pollUntil(() => prometheus.query('probe_failed_due_to_regex{job="es-failure-store"}'), (s) => s.length > 0, { timeoutMs: MINUTE, what: 'failure store probe' });
+    const probe = await pollUntil(
+      () => prometheus.query('probe_failed_due_to_regex{job="es-failure-store"}'),
+      (s) => s.length > 0,
+      { timeoutMs: MINUTE, what: 'failure store probe' },
+    );
     expect(probe[0]!.value[1]).toBe('0');
   });
 
@@ -247,7 +308,10 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
     const view = await get('/api/data_views/data_view/logs-todo');
     expect(view.status).toBe(200);
     expect(((await view.json()) as { data_view: { title: string } }).data_view.title).toBe('logs-todo*');
-    for (const [searchId, title] of [['todo-api-errors', 'API errors'], ['todo-slow-requests', 'Slow requests']]) {
+    for (const [searchId, title] of [
+      ['todo-api-errors', 'API errors'],
+      ['todo-slow-requests', 'Slow requests'],
+    ]) {
       const saved = await get(`/api/saved_objects/search/${searchId}`);
       expect(saved.status, searchId).toBe(200);
       expect(((await saved.json()) as { attributes: { title: string } }).attributes.title).toBe(title);
@@ -257,8 +321,11 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
   it('the writer user can add log documents and nothing else: no read, no delete, no other index', async () => {
     const writer = 'todo_log_writer';
     const other = `e2e-other-${RUN}`;
-    expect((await es('PUT', `/${other}/_doc/1?refresh=true`, { message: 'not the writer\'s' })).status).toBe(201);
-    expect((await es('POST', '/logs-todo-default/_doc', { '@timestamp': new Date().toISOString(), message: `writer check ${RUN}` }, writer)).status).toBe(201);
+    expect((await es('PUT', `/${other}/_doc/1?refresh=true`, { message: "not the writer's" })).status).toBe(201);
+    expect(
+      (await es('POST', '/logs-todo-default/_doc', { '@timestamp': new Date().toISOString(), message: `writer check ${RUN}` }, writer))
+        .status,
+    ).toBe(201);
     // Concrete names: a wildcard would silently leave out what the user may not see.
     for (const [method, target, body] of [
       ['GET', '/logs-todo-default/_search', undefined],
@@ -292,7 +359,12 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
   it('shows no secret in docker inspect of any logging container', async () => {
     const all = Object.values(secrets);
     for (const service of ['elasticsearch', 'kibana', 'fluent-bit', 'elasticsearch-exporter', 'log-probes']) {
-      const inspect = await docker('inspect', id(service), '--format', '{{json .Config.Env}} {{json .Config.Cmd}} {{json .Config.Entrypoint}} {{json .Args}}');
+      const inspect = await docker(
+        'inspect',
+        id(service),
+        '--format',
+        '{{json .Config.Env}} {{json .Config.Cmd}} {{json .Config.Entrypoint}} {{json .Args}}',
+      );
       for (const secret of all) expect(inspect, service).not.toContain(secret);
     }
   });

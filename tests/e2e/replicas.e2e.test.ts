@@ -24,15 +24,29 @@ const REPLICAS = ['api-1', 'api-2'];
 const MINUTE = 60_000;
 /** How long nginx caches the API's DNS answer: `resolver ... valid=` in its template. */
 const RESOLVER_VALID_MS =
-  Number(/^\s*resolver \S+ valid=(\d+)s/m.exec(readFileSync(join(repoRoot, 'services/frontend/nginx/templates/default.conf.template'), 'utf8'))![1]) * 1000;
+  Number(
+    /^\s*resolver \S+ valid=(\d+)s/m.exec(
+      readFileSync(join(repoRoot, 'services/frontend/nginx/templates/default.conf.template'), 'utf8'),
+    )![1],
+  ) * 1000;
 
 const execFileAsync = promisify(execFile);
 
 /** The merged compose configuration as `docker compose config` prints it, with the port variables unset. */
-async function composeConfig(...files: string[]): Promise<{ services: Record<string, { ports?: { host_ip?: string; published?: string; target: number }[] }> }> {
+async function composeConfig(
+  ...files: string[]
+): Promise<{ services: Record<string, { ports?: { host_ip?: string; published?: string; target: number }[] }> }> {
   const env = { ...process.env };
   delete env.API_PORT;
-  const args = ['compose', '-p', 'replicas-config-check', ...files.flatMap((file) => ['-f', join(repoRoot, file)]), 'config', '--format', 'json'];
+  const args = [
+    'compose',
+    '-p',
+    'replicas-config-check',
+    ...files.flatMap((file) => ['-f', join(repoRoot, file)]),
+    'config',
+    '--format',
+    'json',
+  ];
   const { stdout } = await execFileAsync('docker', args, { env, maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(stdout) as Awaited<ReturnType<typeof composeConfig>>;
 }
@@ -86,7 +100,9 @@ describe('two API replicas behind nginx', () => {
     edge = mappedUrl(stack, 'frontend-1', 8080);
     prometheus = new PrometheusClient(mappedUrl(stack, 'prometheus-1', 9090));
     for (const replica of REPLICAS) addresses.set(replica, await containerAddress(replica));
-    console.log(`[replicas] stack with ${REPLICAS.length} API replicas up in ${seconds(started)}: ${JSON.stringify(Object.fromEntries(addresses))}`);
+    console.log(
+      `[replicas] stack with ${REPLICAS.length} API replicas up in ${seconds(started)}: ${JSON.stringify(Object.fromEntries(addresses))}`,
+    );
   });
 
   afterAll(async () => {

@@ -56,15 +56,20 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
   const sh = async (script: string) => docker('exec', container, 'bash', '-c', script);
   /** Runs deploy.sh as cloud-init does (root, the rendered deploy.env); never throws. */
   const deploy = () => {
-    const run = spawnSync('docker', ['exec', '-e', 'OBSERVABLE_TODO_WAIT_SECONDS=2', container, '/usr/local/sbin/observable-todo-deploy'], { encoding: 'utf8' });
+    const run = spawnSync('docker', ['exec', '-e', 'OBSERVABLE_TODO_WAIT_SECONDS=2', container, '/usr/local/sbin/observable-todo-deploy'], {
+      encoding: 'utf8',
+    });
     return { code: run.status, out: `${run.stdout}${run.stderr}` };
   };
   const calls = async (fake: string) => (await sh(`cat /fake/calls/${fake} 2>/dev/null || true`)).split('\n').filter(Boolean);
   const setParam = (name: string, value: string, secure = false) =>
-    sh(`mkdir -p "$(dirname /fake/${secure ? 'ssm-secure' : 'ssm'}${name})" && printf '%s' '${value}' > /fake/${secure ? 'ssm-secure' : 'ssm'}${name}`);
+    sh(
+      `mkdir -p "$(dirname /fake/${secure ? 'ssm-secure' : 'ssm'}${name})" && printf '%s' '${value}' > /fake/${secure ? 'ssm-secure' : 'ssm'}${name}`,
+    );
   const fstabEntries = async () => (await sh('cat /etc/fstab')).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
   /** Everything under /opt/observable-todo: path, mode, owner, content hash. */
-  const snapshot = () => sh('cd /opt/observable-todo && find . -printf "%p %m %u:%g\\n" | sort && find . -type f -exec sha256sum {} + | sort');
+  const snapshot = () =>
+    sh('cd /opt/observable-todo && find . -printf "%p %m %u:%g\\n" | sort && find . -type f -exec sha256sum {} + | sort');
 
   beforeAll(async () => {
     const { files, hash: h } = await bundleManifest();
@@ -75,13 +80,24 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
 
     container = (
       await docker(
-        'run', '-d', '--rm', '--network', 'none',
-        '-v', `${path.join(terraformDir, 'tests/fake-host')}:/fake-host:ro`,
-        '-v', `${unzipPath}:/fixture/unzip:ro`,
-        '-v', `${path.join(work, 'bundle.zip')}:/fixture/bundle.zip:ro`,
-        '-v', `${path.join(terraformDir, 'files/deploy.sh')}:/fixture/deploy.sh:ro`,
-        '-e', 'PATH=/fake-host/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        IMAGE, 'sleep', 'infinity',
+        'run',
+        '-d',
+        '--rm',
+        '--network',
+        'none',
+        '-v',
+        `${path.join(terraformDir, 'tests/fake-host')}:/fake-host:ro`,
+        '-v',
+        `${unzipPath}:/fixture/unzip:ro`,
+        '-v',
+        `${path.join(work, 'bundle.zip')}:/fixture/bundle.zip:ro`,
+        '-v',
+        `${path.join(terraformDir, 'files/deploy.sh')}:/fixture/deploy.sh:ro`,
+        '-e',
+        'PATH=/fake-host/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        IMAGE,
+        'sleep',
+        'infinity',
       )
     ).trim();
     // What cloud-init's write_files leave behind, and an attached EBS volume as udev names it on Nitro.
@@ -133,7 +149,7 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     afterFirst = await snapshot();
   });
 
-  it('raises vm.max_map_count now and on every boot, and turns on Elasticsearch\'s mmap in .env', async () => {
+  it("raises vm.max_map_count now and on every boot, and turns on Elasticsearch's mmap in .env", async () => {
     // The fake sysctl starts at 65530, the kernel's default.
     expect(await calls('sysctl')).toEqual(['-n vm.max_map_count', '-q -w vm.max_map_count=1048576']);
     expect(await sh('cat /fake/state/vm.max_map_count')).toBe('1048576\n');
@@ -267,7 +283,9 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
         await expectRefused(`data volume ${VOLUME} is not attached`);
         expect(await calls('apt-get')).toHaveLength(2);
       } finally {
-        await sh(`mv /tmp/ebs-link /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')} && touch /fake/state/mounted`);
+        await sh(
+          `mv /tmp/ebs-link /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')} && touch /fake/state/mounted`,
+        );
       }
     });
   });

@@ -40,7 +40,22 @@ function up(host: 'app' | 'monitoring', project: string): { code: number | null;
     // deploy.sh writes ./secrets/<file>, relative to deploy/compose/; here a temporary file.
     ES_WRITER_PASSWORD_FILE: path.relative(path.join(repoRoot, 'deploy/compose'), secretFile),
   };
-  const run = docker(['compose', ...ENV_FILE, '-p', project, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${host}-host.yaml`, 'up', '--no-log-prefix', 'secrets-init'], env);
+  const run = docker(
+    [
+      'compose',
+      ...ENV_FILE,
+      '-p',
+      project,
+      '-f',
+      'compose.yaml',
+      '-f',
+      `deploy/terraform/compose/${host}-host.yaml`,
+      'up',
+      '--no-log-prefix',
+      'secrets-init',
+    ],
+    env,
+  );
   const code = docker(['inspect', '-f', '{{.State.ExitCode}}', `${project}-secrets-init-1`]).stdout.trim();
   // Compose attaches to the named service only: the seed's own words are in its log.
   const seed = docker(['logs', `${project}-es-writer-password-seed-1`]);
@@ -65,8 +80,26 @@ describe.skipIf(reason !== undefined)('shared Elasticsearch writer password on t
 
   afterAll(() => {
     for (const [i, host] of (['app', 'monitoring'] as const).entries()) {
-      const env = { OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10', OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20', ES_WRITER_PASSWORD_FILE: path.relative(path.join(repoRoot, 'deploy/compose'), secretFile) };
-      docker(['compose', ...ENV_FILE, '-p', projects[i]!, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${host}-host.yaml`, 'down', '-v'], env);
+      const env = {
+        OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10',
+        OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20',
+        ES_WRITER_PASSWORD_FILE: path.relative(path.join(repoRoot, 'deploy/compose'), secretFile),
+      };
+      docker(
+        [
+          'compose',
+          ...ENV_FILE,
+          '-p',
+          projects[i]!,
+          '-f',
+          'compose.yaml',
+          '-f',
+          `deploy/terraform/compose/${host}-host.yaml`,
+          'down',
+          '-v',
+        ],
+        env,
+      );
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -99,11 +132,14 @@ describe.skipIf(reason !== undefined)('shared Elasticsearch writer password on t
   });
 
   it('refuses to render without the secret, naming the README', () => {
-    const run = docker(['compose', ...ENV_FILE, '-p', 'seed-check', '-f', 'compose.yaml', '-f', 'deploy/terraform/compose/app-host.yaml', 'config', '-q'], {
-      OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10',
-      OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20',
-      ES_WRITER_PASSWORD_FILE: '',
-    });
+    const run = docker(
+      ['compose', ...ENV_FILE, '-p', 'seed-check', '-f', 'compose.yaml', '-f', 'deploy/terraform/compose/app-host.yaml', 'config', '-q'],
+      {
+        OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10',
+        OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20',
+        ES_WRITER_PASSWORD_FILE: '',
+      },
+    );
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('two hosts need the es-writer-password SSM secret');
   });

@@ -45,7 +45,20 @@ function config(override: string, env: Record<string, string> = BOTH): { code: n
   const run = spawnSync(
     'docker',
     // --env-file as observable-todo.service passes it: the image versions (deploy.sh's .env is `env` here).
-    ['compose', '--env-file', 'deploy/compose/.env', '-p', 'override-check', '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${override}`, 'config', '--format', 'json'],
+    [
+      'compose',
+      '--env-file',
+      'deploy/compose/.env',
+      '-p',
+      'override-check',
+      '-f',
+      'compose.yaml',
+      '-f',
+      `deploy/terraform/compose/${override}`,
+      'config',
+      '--format',
+      'json',
+    ],
     // Only what deploy.sh writes into .env: none of the developer's port variables.
     { cwd: repoRoot, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } },
   );
@@ -113,7 +126,8 @@ function prometheusTargets(): { job: string; host: string; port: number }[] {
   for (const job of prom.scrape_configs) {
     for (const s of job.static_configs ?? []) out.push(...s.targets.map((t) => hostPort(job.job_name, t)));
     for (const d of job.dns_sd_configs ?? []) out.push(...d.names.map((n) => ({ job: job.job_name, host: n, port: d.port })));
-    for (const r of job.relabel_configs ?? []) if (r.target_label === '__address__' && r.replacement) out.push(hostPort(job.job_name, r.replacement));
+    for (const r of job.relabel_configs ?? [])
+      if (r.target_label === '__address__' && r.replacement) out.push(hostPort(job.job_name, r.replacement));
   }
   return out.filter((t) => t.host !== 'localhost');
 }
@@ -122,7 +136,6 @@ function prometheusTargets(): { job: string; host: string; port: number }[] {
 function relayRoutes(content: string): Record<number, string> {
   return Object.fromEntries([...content.matchAll(/listen (\d+); proxy_pass ([^;]+);/g)].map((m) => [Number(m[1]), m[2]!]));
 }
-
 
 describe.skipIf(!composeOk)('host overrides merged by docker compose config', () => {
   it('single host: only the frontend is published beyond 127.0.0.1, on 0.0.0.0:80', () => {
@@ -142,7 +155,12 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
     const result = config(override, env);
     expect(result.code, result.stderr).toBe(0);
     const without = Object.entries(result.config!.services)
-      .filter(([, s]) => s.logging?.driver !== 'json-file' || s.logging.options?.labels !== 'com.docker.compose.service' || s.logging.options['max-size'] === undefined)
+      .filter(
+        ([, s]) =>
+          s.logging?.driver !== 'json-file' ||
+          s.logging.options?.labels !== 'com.docker.compose.service' ||
+          s.logging.options['max-size'] === undefined,
+      )
       .map(([name]) => name);
     expect(without).toEqual([]);
   });
@@ -150,7 +168,7 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
   it.each([
     ['single-host.yaml', {}],
     ['monitoring-host.yaml', BOTH],
-  ])("%s: with the ES_ALLOW_MMAP=true deploy.sh writes, Elasticsearch maps its files and the preflight checks for it", (override, env) => {
+  ])('%s: with the ES_ALLOW_MMAP=true deploy.sh writes, Elasticsearch maps its files and the preflight checks for it', (override, env) => {
     const result = config(override, { ...env, ES_ALLOW_MMAP: 'true' });
     expect(result.code, result.stderr).toBe(0);
     expect(result.config!.services.elasticsearch!.environment!['node.store.allow_mmap']).toBe('true');
@@ -194,7 +212,10 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
       .filter(([, s]) => !s.profiles?.length)
       .map(([name]) => name);
     const placed = new Set([...onApp, ...onMonitoring]);
-    expect(stack.filter((s) => !placed.has(s)), 'services on neither host').toEqual([]);
+    expect(
+      stack.filter((s) => !placed.has(s)),
+      'services on neither host',
+    ).toEqual([]);
     // The relays are each host's own.
     expect(onApp.has('monitoring-host-relay') && onMonitoring.has('app-host-relay')).toBe(true);
   });
@@ -230,7 +251,11 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
     }
     expect(unresolved, 'names Prometheus cannot resolve on the monitoring host').toEqual([]);
     // No route the targets do not use.
-    const used = new Set(prometheusTargets().filter((t) => aliases.includes(t.host)).map((t) => t.port));
+    const used = new Set(
+      prometheusTargets()
+        .filter((t) => aliases.includes(t.host))
+        .map((t) => t.port),
+    );
     expect(Object.keys(routes).map(Number).sort()).toEqual([...used].sort());
   });
 

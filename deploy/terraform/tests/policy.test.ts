@@ -47,9 +47,7 @@ describe('network exposure', () => {
   });
 
   it('admits the internet (0.0.0.0/0, ::/0) on 80 and 443 only', () => {
-    const open = resources('aws_vpc_security_group_ingress_rule').filter(
-      ([, r]) => r.cidr_ipv4 === '0.0.0.0/0' || r.cidr_ipv6 === '::/0',
-    );
+    const open = resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.cidr_ipv4 === '0.0.0.0/0' || r.cidr_ipv6 === '::/0');
     expect(open.map(([n]) => n)).toEqual(['app_public_ipv4']);
     for (const [, rule] of open) {
       for (const port of rulePorts(rule)) expect(PUBLIC_PORTS).toContain(port);
@@ -103,11 +101,15 @@ describe('network exposure', () => {
     type Compose = { services: Record<string, { ports?: string[] }> };
     const appHost = parseCompose<Compose>(readFileSync(path.join(terraformDir, 'compose/app-host.yaml'), 'utf8'));
     const privatePorts = Object.entries(appHost.services).flatMap(([service, s]) =>
-      (s.ports ?? []).filter((p) => p.startsWith('${OBSERVABLE_TODO_APP_HOST_IP')).map((p) => [service, Number(p.split(':').pop())] as const),
+      (s.ports ?? [])
+        .filter((p) => p.startsWith('${OBSERVABLE_TODO_APP_HOST_IP'))
+        .map((p) => [service, Number(p.split(':').pop())] as const),
     );
     expect(Object.fromEntries(privatePorts)).toEqual(local('monitoring_scrape_ports'));
     // The public one, and nothing else on another address.
-    const others = Object.values(appHost.services).flatMap((s) => (s.ports ?? []).filter((p) => !p.startsWith('${OBSERVABLE_TODO_APP_HOST_IP')));
+    const others = Object.values(appHost.services).flatMap((s) =>
+      (s.ports ?? []).filter((p) => !p.startsWith('${OBSERVABLE_TODO_APP_HOST_IP')),
+    );
     expect(others).toEqual(['0.0.0.0:80:8080']);
     const single = parseCompose<Compose>(readFileSync(path.join(terraformDir, 'compose/single-host.yaml'), 'utf8'));
     expect(Object.values(single.services).flatMap((s) => s.ports ?? [])).toEqual(['0.0.0.0:80:8080']);
@@ -235,7 +237,11 @@ describe('the instance role', () => {
       'arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_prefix}/*',
     );
     const kms = blocks(tf.data.aws_iam_policy_document!.host!, 'statement').find((s) => s.sid === 'DecryptThisStacksSecrets')!;
-    expect(block(kms, 'condition')).toEqual({ test: 'StringEquals', variable: 'kms:ViaService', values: ['ssm.${var.region}.amazonaws.com'] });
+    expect(block(kms, 'condition')).toEqual({
+      test: 'StringEquals',
+      variable: 'kms:ViaService',
+      values: ['ssm.${var.region}.amazonaws.com'],
+    });
   });
 
   it('has no managed policy attached and one inline policy', () => {

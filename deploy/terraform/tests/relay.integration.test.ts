@@ -44,75 +44,101 @@ const cases = [
   },
 ] as const;
 
-describe.skipIf(reason !== undefined).each(cases)('$service in a real nginx container', ({ service, override, peerVar, reachable, refused }) => {
-  const suffix = `${process.pid}-${service}`;
-  const network = `i10-twohost-relay-net-${suffix}`;
-  const peer = `i10-twohost-relay-peer-${suffix}`;
-  const project = `i10-twohost-relay-${suffix}`;
-  const relay = `${project}-${service}-1`;
-  const compose = (ip: string, ...args: string[]) =>
-    dockerSync(['compose', '--env-file', 'deploy/compose/.env', '-p', project, '-f', 'compose.yaml', '-f', `deploy/terraform/compose/${override}`, ...args], {
-      cwd: repoRoot,
-      env: {
-        OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10',
-        OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20',
-        ES_WRITER_PASSWORD_FILE: './secrets/es_writer_password',
-        [peerVar]: ip,
-      },
+describe.skipIf(reason !== undefined).each(cases)(
+  '$service in a real nginx container',
+  ({ service, override, peerVar, reachable, refused }) => {
+    const suffix = `${process.pid}-${service}`;
+    const network = `i10-twohost-relay-net-${suffix}`;
+    const peer = `i10-twohost-relay-peer-${suffix}`;
+    const project = `i10-twohost-relay-${suffix}`;
+    const relay = `${project}-${service}-1`;
+    const compose = (ip: string, ...args: string[]) =>
+      dockerSync(
+        [
+          'compose',
+          '--env-file',
+          'deploy/compose/.env',
+          '-p',
+          project,
+          '-f',
+          'compose.yaml',
+          '-f',
+          `deploy/terraform/compose/${override}`,
+          ...args,
+        ],
+        {
+          cwd: repoRoot,
+          env: {
+            OBSERVABLE_TODO_APP_HOST_IP: '10.42.1.10',
+            OBSERVABLE_TODO_MONITORING_HOST_IP: '10.42.1.20',
+            ES_WRITER_PASSWORD_FILE: './secrets/es_writer_password',
+            [peerVar]: ip,
+          },
+        },
+      );
+    const curl = (...args: string[]) =>
+      docker('run', '--rm', '--network', `${project}_default`, '--entrypoint', 'curl', NGINX_IMAGE, ...args);
+
+    beforeAll(() => {
+      expect(docker('network', 'create', network).exitCode).toBe(0);
+      const started = docker(
+        'run',
+        '-d',
+        '--name',
+        peer,
+        '--network',
+        network,
+        '--entrypoint',
+        'sh',
+        NGINX_IMAGE,
+        '-c',
+        `printf '%s\\n' '${STAND_IN_CONF}' >/tmp/n.conf && exec nginx -e stderr -c /tmp/n.conf -g 'daemon off;'`,
+      );
+      expect(started.exitCode, started.stderr).toBe(0);
+      const ip = docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, peer).stdout.trim();
+      expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      // --no-deps: the relay alone, with its configuration, user and limits as merged by Compose.
+      const up = compose(ip, 'up', '-d', '--no-deps', service);
+      expect(up.exitCode, up.stderr).toBe(0);
+      // The relay reaches the other host over a second network, as over the VPC.
+      expect(docker('network', 'connect', network, relay).exitCode).toBe(0);
     });
-  const curl = (...args: string[]) =>
-    docker('run', '--rm', '--network', `${project}_default`, '--entrypoint', 'curl', NGINX_IMAGE, ...args);
 
-  beforeAll(() => {
-    expect(docker('network', 'create', network).exitCode).toBe(0);
-    const started = docker(
-      'run', '-d', '--name', peer, '--network', network, '--entrypoint', 'sh', NGINX_IMAGE, '-c',
-      `printf '%s\\n' '${STAND_IN_CONF}' >/tmp/n.conf && exec nginx -e stderr -c /tmp/n.conf -g 'daemon off;'`,
-    );
-    expect(started.exitCode, started.stderr).toBe(0);
-    const ip = docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, peer).stdout.trim();
-    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    // --no-deps: the relay alone, with its configuration, user and limits as merged by Compose.
-    const up = compose(ip, 'up', '-d', '--no-deps', service);
-    expect(up.exitCode, up.stderr).toBe(0);
-    // The relay reaches the other host over a second network, as over the VPC.
-    expect(docker('network', 'connect', network, relay).exitCode).toBe(0);
-  });
+    afterAll(() => {
+      docker('network', 'disconnect', network, relay);
+      compose('10.42.1.10', 'down', '-v');
+      docker('rm', '-f', peer);
+      docker('network', 'rm', network);
+    });
 
-  afterAll(() => {
-    docker('network', 'disconnect', network, relay);
-    compose('10.42.1.10', 'down', '-v');
-    docker('rm', '-f', peer);
-    docker('network', 'rm', network);
-  });
+    it('runs as nginx with every capability dropped, and `nginx -t` accepts the config Compose rendered', () => {
+      const test = docker('exec', relay, 'nginx', '-e', 'stderr', '-t', '-c', '/etc/nginx/relay.conf');
+      expect(test.exitCode, test.stderr).toBe(0);
+      expect(test.stderr).toContain('test is successful');
+      expect(docker('exec', relay, 'id', '-u').stdout.trim()).toBe('101');
+      expect(docker('inspect', '-f', '{{.HostConfig.CapDrop}}', relay).stdout.trim()).toBe('[ALL]');
+    });
 
-  it('runs as nginx with every capability dropped, and `nginx -t` accepts the config Compose rendered', () => {
-    const test = docker('exec', relay, 'nginx', '-e', 'stderr', '-t', '-c', '/etc/nginx/relay.conf');
-    expect(test.exitCode, test.stderr).toBe(0);
-    expect(test.stderr).toContain('test is successful');
-    expect(docker('exec', relay, 'id', '-u').stdout.trim()).toBe('101');
-    expect(docker('inspect', '-f', '{{.HostConfig.CapDrop}}', relay).stdout.trim()).toBe('[ALL]');
-  });
+    it(`answers ${reachable} from the other host`, async () => {
+      let out = '';
+      for (let i = 0; i < 20; i++) {
+        const probe = curl('-fsS', '--max-time', '3', reachable);
+        out = probe.stdout + probe.stderr;
+        if (probe.exitCode === 0) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(out).toBe('other host\n');
+    });
 
-  it(`answers ${reachable} from the other host`, async () => {
-    let out = '';
-    for (let i = 0; i < 20; i++) {
-      const probe = curl('-fsS', '--max-time', '3', reachable);
-      out = probe.stdout + probe.stderr;
-      if (probe.exitCode === 0) break;
-      await new Promise((r) => setTimeout(r, 500));
+    // Only where the relay has a port the stand-in does not answer (the monitoring host's relay has one port).
+    if (refused !== undefined) {
+      it('fails the connection (a scrape sees up 0) when nothing listens on the other host', () => {
+        // Through the same network the relay answers (control), so only the refused upstream explains the failure:
+        // the relay accepts, fails to connect onward and closes, which curl reports as an empty reply (52) or a reset (56).
+        expect(curl('-fsS', '--max-time', '3', reachable).exitCode).toBe(0);
+        const probe = curl('-sS', '--max-time', '8', refused);
+        expect([52, 56], probe.stderr).toContain(probe.exitCode);
+      });
     }
-    expect(out).toBe('other host\n');
-  });
-
-  // Only where the relay has a port the stand-in does not answer (the monitoring host's relay has one port).
-  if (refused !== undefined) {
-    it('fails the connection (a scrape sees up 0) when nothing listens on the other host', () => {
-      // Through the same network the relay answers (control), so only the refused upstream explains the failure:
-      // the relay accepts, fails to connect onward and closes, which curl reports as an empty reply (52) or a reset (56).
-      expect(curl('-fsS', '--max-time', '3', reachable).exitCode).toBe(0);
-      const probe = curl('-sS', '--max-time', '8', refused);
-      expect([52, 56], probe.stderr).toContain(probe.exitCode);
-    });
-  }
-});
+  },
+);

@@ -33,7 +33,9 @@ describe.skipIf(!available)('shellcheck', () => {
 // as the container's /bin/sh (dash) runs it, after Compose turns $$ into $.
 describe.skipIf(!available)('shellcheck of inline compose scripts', () => {
   it('finds nothing in compose/es-writer-password.yaml configs.es-writer-password-seed', () => {
-    const doc = parseYaml(readFileSync(path.join(terraformDir, 'compose/es-writer-password.yaml'), 'utf8')) as { configs: Record<string, { content: string }> };
+    const doc = parseYaml(readFileSync(path.join(terraformDir, 'compose/es-writer-password.yaml'), 'utf8')) as {
+      configs: Record<string, { content: string }>;
+    };
     const script = doc.configs['es-writer-password-seed']!.content.replaceAll('$$', '$');
     const run = spawnSync('shellcheck', ['--shell=sh', '--severity=style', '-'], { input: script, encoding: 'utf8' });
     expect(run.stdout).toBe('');

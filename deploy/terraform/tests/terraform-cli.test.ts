@@ -37,7 +37,14 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
       // debug.yaml: the override an operator adds with -f for alert drills on the host.
       const needed = composeNeeds(repoRoot, ['compose.yaml', 'deploy/compose/debug.yaml', ...OVERRIDES]);
       // Sanity: the derivation sees the parts it must (a build context, a mounted directory, the overrides).
-      expect(needed).toEqual(expect.arrayContaining(['services/api/src/entry-points/service.ts', 'monitoring/prometheus/prometheus.yml', 'package-lock.json', ...OVERRIDES]));
+      expect(needed).toEqual(
+        expect.arrayContaining([
+          'services/api/src/entry-points/service.ts',
+          'monitoring/prometheus/prometheus.yml',
+          'package-lock.json',
+          ...OVERRIDES,
+        ]),
+      );
       expect(files).toEqual(needed);
     });
 
@@ -56,37 +63,69 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
   });
 
   it('renders cloud-init with the boot script, the unit and the settings byte for byte, and no secret', async () => {
-    const env = 'AWS_REGION=us-east-1\nPARAM_PREFIX=/observable-todo\nBUNDLE_BUCKET=b\nHOST_ROLE=single\nDATA_VOLUME_ID=vol-0abc\nDATA_DEVICE_NAME=/dev/sdf';
+    const env =
+      'AWS_REGION=us-east-1\nPARAM_PREFIX=/observable-todo\nBUNDLE_BUCKET=b\nHOST_ROLE=single\nDATA_VOLUME_ID=vol-0abc\nDATA_DEVICE_NAME=/dev/sdf';
     const files = path.join(terraformDir, 'files');
     const out = await evaluate(
       `output "user_data" {\n  value = templatefile(${JSON.stringify(`${files}/cloud-init.yaml.tftpl`)}, {\n    deploy_script = file(${JSON.stringify(`${files}/deploy.sh`)})\n    unit = file(${JSON.stringify(`${files}/observable-todo.service`)})\n    deploy_env = ${JSON.stringify(env)}\n  })\n}\n`,
     );
     const text = out.user_data as string;
     expect(text.startsWith('#cloud-config\n')).toBe(true);
-    const doc = parseYaml(text) as { write_files: { path: string; permissions: string; owner: string; content: string }[]; runcmd: string[][] };
-    const decoded = Object.fromEntries(doc.write_files.map((f) => [f.path, { ...f, content: Buffer.from(f.content, 'base64').toString('utf8') }]));
-    expect(decoded['/usr/local/sbin/observable-todo-deploy']).toMatchObject({ permissions: '0755', owner: 'root:root', content: readFileSync(`${files}/deploy.sh`, 'utf8') });
+    const doc = parseYaml(text) as {
+      write_files: { path: string; permissions: string; owner: string; content: string }[];
+      runcmd: string[][];
+    };
+    const decoded = Object.fromEntries(
+      doc.write_files.map((f) => [f.path, { ...f, content: Buffer.from(f.content, 'base64').toString('utf8') }]),
+    );
+    expect(decoded['/usr/local/sbin/observable-todo-deploy']).toMatchObject({
+      permissions: '0755',
+      owner: 'root:root',
+      content: readFileSync(`${files}/deploy.sh`, 'utf8'),
+    });
     expect(decoded['/etc/systemd/system/observable-todo.service']?.content).toBe(readFileSync(`${files}/observable-todo.service`, 'utf8'));
     expect(decoded['/etc/observable-todo/deploy.env']).toMatchObject({ permissions: '0600', content: env });
     expect(doc.runcmd).toEqual([['/usr/local/sbin/observable-todo-deploy']]);
     // instance.tf passes exactly these three values.
     const instance = readFileSync(path.join(terraformDir, 'instance.tf'), 'utf8');
-    expect(instance).toMatch(/templatefile\("\$\{path\.module\}\/files\/cloud-init\.yaml\.tftpl", \{\s*deploy_script = file\("\$\{path\.module\}\/files\/deploy\.sh"\)\s*unit\s*= file\("\$\{path\.module\}\/files\/observable-todo\.service"\)\s*deploy_env = join/);
+    expect(instance).toMatch(
+      /templatefile\("\$\{path\.module\}\/files\/cloud-init\.yaml\.tftpl", \{\s*deploy_script = file\("\$\{path\.module\}\/files\/deploy\.sh"\)\s*unit\s*= file\("\$\{path\.module\}\/files\/observable-todo\.service"\)\s*deploy_env = join/,
+    );
   });
 
   describe('variable validation (terraform plan of variables.tf alone)', () => {
     const ok = { admin_cidr_blocks: '[]' };
     it.each([
-      ['SSH from 0.0.0.0/0', { admin_cidr_blocks: '["0.0.0.0/0"]', ssh_public_key: 'ssh-ed25519 AAAAC3Nza' }, 'must never contain 0.0.0.0/0'],
+      [
+        'SSH from 0.0.0.0/0',
+        { admin_cidr_blocks: '["0.0.0.0/0"]', ssh_public_key: 'ssh-ed25519 AAAAC3Nza' },
+        'must never contain 0.0.0.0/0',
+      ],
       ['SSH from ::/0', { admin_cidr_blocks: '["::/0"]', ssh_public_key: 'ssh-ed25519 AAAAC3Nza' }, 'must never contain 0.0.0.0/0'],
-      ['an admin CIDR that is not one', { admin_cidr_blocks: '["my-laptop"]', ssh_public_key: 'ssh-ed25519 AAAAC3Nza' }, 'must be CIDR blocks'],
+      [
+        'an admin CIDR that is not one',
+        { admin_cidr_blocks: '["my-laptop"]', ssh_public_key: 'ssh-ed25519 AAAAC3Nza' },
+        'must be CIDR blocks',
+      ],
       ['SSH on without a public key', { admin_cidr_blocks: '["203.0.113.7/32"]' }, 'ssh_public_key must be an OpenSSH public key'],
-      ['a secret file name with a path', { ...ok, ssm_secrets: '{ x = { file = "../../etc/passwd", env_var = "X_FILE" } }' }, 'plain file name'],
-      ['a secret env var that is not a *_FILE variable', { ...ok, ssm_secrets: '{ x = { file = "x", env_var = "SLACK_WEBHOOK_URL" } }' }, 'env_var must be the compose variable'],
+      [
+        'a secret file name with a path',
+        { ...ok, ssm_secrets: '{ x = { file = "../../etc/passwd", env_var = "X_FILE" } }' },
+        'plain file name',
+      ],
+      [
+        'a secret env var that is not a *_FILE variable',
+        { ...ok, ssm_secrets: '{ x = { file = "x", env_var = "SLACK_WEBHOOK_URL" } }' },
+        'env_var must be the compose variable',
+      ],
       ['a secret value without a destination', { ...ok, ssm_secret_values: '{ y = "v" }' }, 'must also be an ssm_secrets key'],
       ['a port through compose_env', { ...ok, compose_env: '{ PROMETHEUS_PORT = "0.0.0.0:9090" }' }, 'must not set *_PORT'],
       ['vpc_id without subnet_id', { ...ok, vpc_id: 'vpc-0abc' }, 'Set vpc_id and subnet_id together'],
-      ['two hosts without the shared Elasticsearch writer password', { ...ok, monitoring_host: 'true' }, 'needs an ssm_secrets entry with env_var = "ES_WRITER_PASSWORD_FILE"'],
+      [
+        'two hosts without the shared Elasticsearch writer password',
+        { ...ok, monitoring_host: 'true' },
+        'needs an ssm_secrets entry with env_var = "ES_WRITER_PASSWORD_FILE"',
+      ],
     ])('refuses %s', async (_what, vars, message) => {
       const result = await planVariables(vars);
       expect(result.code).not.toBe(0);
@@ -95,14 +134,25 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
 
     it.each([
       ['SSH off (no key needed)', ok],
-      ['SSH from one address with a key', { admin_cidr_blocks: '["203.0.113.7/32", "2001:db8::/64"]', ssh_public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA you@laptop' }],
+      [
+        'SSH from one address with a key',
+        { admin_cidr_blocks: '["203.0.113.7/32", "2001:db8::/64"]', ssh_public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA you@laptop' },
+      ],
       [
         'the Slack webhooks by name, per receiver',
-        { ...ok, ssm_secrets: '{ "slack-pager-webhook-url" = { file = "slack_pager_webhook_url", env_var = "SLACK_PAGER_WEBHOOK_URL_FILE", owner_uid = 65534 } }' },
+        {
+          ...ok,
+          ssm_secrets:
+            '{ "slack-pager-webhook-url" = { file = "slack_pager_webhook_url", env_var = "SLACK_PAGER_WEBHOOK_URL_FILE", owner_uid = 65534 } }',
+        },
       ],
       [
         'two hosts with the shared Elasticsearch writer password',
-        { ...ok, monitoring_host: 'true', ssm_secrets: '{ "es-writer-password" = { file = "es_writer_password", env_var = "ES_WRITER_PASSWORD_FILE" } }' },
+        {
+          ...ok,
+          monitoring_host: 'true',
+          ssm_secrets: '{ "es-writer-password" = { file = "es_writer_password", env_var = "ES_WRITER_PASSWORD_FILE" } }',
+        },
       ],
     ])('accepts %s', async (_what, vars) => {
       const result = await planVariables(vars);
@@ -128,7 +178,8 @@ const providers = await (async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 })();
-if (!providers.ok) console.warn(`[skipped] terraform test (tests/*.tftest.hcl): the AWS provider cannot be installed here: ${providers.reason}`);
+if (!providers.ok)
+  console.warn(`[skipped] terraform test (tests/*.tftest.hcl): the AWS provider cannot be installed here: ${providers.reason}`);
 
 describe.skipIf(!providers.ok)('terraform test with mock providers (tests/*.tftest.hcl)', () => {
   it('plans both layouts and their assertions hold', { timeout: 600_000 }, async () => {

@@ -15,9 +15,9 @@ export const PROMETHEUS_CONFIG = path.resolve(
   '../../../monitoring/prometheus/prometheus.yml',
 );
 
-const externalLabels = (
-  parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { global?: { external_labels?: Record<string, string> } }
-).global?.external_labels ?? {};
+const externalLabels =
+  (parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { global?: { external_labels?: Record<string, string> } }).global?.external_labels ??
+  {};
 
 function label(name: string): string {
   const value = externalLabels[name];

@@ -29,7 +29,10 @@ describe('removeProjectNetworks: the teardown after compose down refused a netwo
     container = await docker('run', '--detach', '--network', network, '--name', `${project}-left-1`, IMAGE, 'sleep', 'infinity');
 
     // The state compose down stops at: the daemon refuses, naming active endpoints.
-    const refused = await docker('network', 'rm', network).then(() => null, (error: unknown) => error);
+    const refused = await docker('network', 'rm', network).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(isActiveEndpointsError(refused)).toBe(true);
 
     const disconnected = await removeProjectNetworks(project, { timeoutMs: 10_000 });
@@ -52,11 +55,28 @@ describe('removeProjectNetworks: the teardown after compose down refused a netwo
   it('recoverRefusedNetworks removes the network and warns, naming the project and the endpoint it disconnected', async () => {
     const again = `${project}-again`;
     await docker('network', 'create', '--label', `com.docker.compose.project=${again}`, `${again}_default`);
-    const left = await docker('run', '--detach', '--rm', '--network', `${again}_default`, '--name', `${again}-left-1`, IMAGE, 'sleep', 'infinity');
+    const left = await docker(
+      'run',
+      '--detach',
+      '--rm',
+      '--network',
+      `${again}_default`,
+      '--name',
+      `${again}-left-1`,
+      IMAGE,
+      'sleep',
+      'infinity',
+    );
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       await recoverRefusedNetworks(again, { timeoutMs: 10_000 });
-      expect(warn.mock.calls).toEqual([[expect.stringMatching(new RegExp(`${again}'s network outlived compose down; .*disconnecting: ${again}_default: ${again}-left-1$`))]]);
+      expect(warn.mock.calls).toEqual([
+        [
+          expect.stringMatching(
+            new RegExp(`${again}'s network outlived compose down; .*disconnecting: ${again}_default: ${again}-left-1$`),
+          ),
+        ],
+      ]);
       expect(await docker('network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${again}`)).toBe('');
     } finally {
       warn.mockRestore();
@@ -111,7 +131,7 @@ describe('composeDown: a real compose project', () => {
     expect(await docker('ps', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)).toBe('');
   });
 
-  it('throws what `down` threw when it is not the engine\'s refusal', async () => {
+  it("throws what `down` threw when it is not the engine's refusal", async () => {
     await expect(composeDown(project, () => Promise.reject(new Error('no such service: nope')))).rejects.toThrow('no such service: nope');
   });
 });

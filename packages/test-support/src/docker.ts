@@ -61,5 +61,5 @@ export async function dockerResult(args: string[], options: DockerOptions = {}):
  */
 export function dockerSync(args: string[], options: DockerOptions = {}): DockerResult {
   const run = spawnSync('docker', args, processOptions(options));
-  return { exitCode: run.status ?? -1, stdout: run.stdout ?? '', stderr: run.stderr ?? (run.error?.message ?? '') };
+  return { exitCode: run.status ?? -1, stdout: run.stdout ?? '', stderr: run.stderr ?? run.error?.message ?? '' };
 }

@@ -60,7 +60,12 @@ export function fitsType(type: string, value: unknown): boolean {
   if (TEXT_TYPES.has(type)) return typeof value === 'string';
   if (type === 'long' || type === 'integer') return typeof value === 'number' && Number.isInteger(value);
   if (type === 'float' || type === 'double' || type === 'scaled_float') return typeof value === 'number';
-  if (type === 'date') return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) && !Number.isNaN(Date.parse(value));
+  if (type === 'date')
+    return (
+      typeof value === 'string' &&
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) &&
+      !Number.isNaN(Date.parse(value))
+    );
   if (type === 'ip') return typeof value === 'string' && isIP(value) !== 0;
   return false;
 }

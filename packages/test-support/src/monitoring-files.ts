@@ -11,8 +11,8 @@ export const dashboardsDir = path.join(monitoringDir, 'grafana/dashboards');
 
 /** Grafana's dashboard links as users open them: its GF_SERVER_ROOT_URL with GRAFANA_PORT's default. */
 export const GRAFANA_BASE = `${(
-  parseCompose<{ services: { grafana: { environment: Record<string, string> } } }>(readRepoFile('deploy/compose/dashboards.yaml'))
-    .services.grafana.environment.GF_SERVER_ROOT_URL ?? ''
+  parseCompose<{ services: { grafana: { environment: Record<string, string> } } }>(readRepoFile('deploy/compose/dashboards.yaml')).services
+    .grafana.environment.GF_SERVER_ROOT_URL ?? ''
 ).replace(/\$\{GRAFANA_PORT:-(\d+)\}/, '$1')}/d/`;
 
 export interface Rule {

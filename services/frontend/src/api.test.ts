@@ -33,7 +33,11 @@ describe('TodoApi', () => {
   });
 
   it('sends JSON bodies and reads the saved todo', async () => {
-    const { fetch, calls } = fakeFetch([() => json(201, todo(9)), () => json(200, { ...todo(9), completed: true }), () => new Response(null, { status: 204 })]);
+    const { fetch, calls } = fakeFetch([
+      () => json(201, todo(9)),
+      () => json(200, { ...todo(9), completed: true }),
+      () => new Response(null, { status: 204 }),
+    ]);
     const api = new TodoApi('https://api.example.com/api', fetch);
     expect(await api.create('t9')).toEqual(todo(9));
     expect((await api.update(9, { completed: true })).completed).toBe(true);
@@ -46,9 +50,7 @@ describe('TodoApi', () => {
   });
 
   it('turns an error envelope into an ApiError with the request id', async () => {
-    const { fetch } = fakeFetch([
-      () => json(400, { error: { code: 'VALIDATION_ERROR', message: 'Title is too long', requestId: 'r-1' } }),
-    ]);
+    const { fetch } = fakeFetch([() => json(400, { error: { code: 'VALIDATION_ERROR', message: 'Title is too long', requestId: 'r-1' } })]);
     const failure = await new TodoApi('/api', fetch).create('x').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ApiError);
     expect((failure as ApiError).info).toMatchObject({ status: 400, code: 'VALIDATION_ERROR', requestId: 'r-1' });

@@ -115,13 +115,17 @@ export class TodoApp {
     const before = this.find(id);
     if (!before || this.busy.has(id)) return this.render();
     this.todos = upsertTodo(this.todos, { ...before, completed });
-    await this.mutate(id, async () => {
-      const saved = await this.api.update(id, { completed });
-      this.todos = upsertTodo(this.todos, saved);
-      this.announce(`“${saved.title}” marked ${saved.completed ? 'done' : 'not done'}.`);
-    }, () => {
-      this.todos = upsertTodo(this.todos, before);
-    });
+    await this.mutate(
+      id,
+      async () => {
+        const saved = await this.api.update(id, { completed });
+        this.todos = upsertTodo(this.todos, saved);
+        this.announce(`“${saved.title}” marked ${saved.completed ? 'done' : 'not done'}.`);
+      },
+      () => {
+        this.todos = upsertTodo(this.todos, before);
+      },
+    );
   }
 
   private startEdit(id: number): void {

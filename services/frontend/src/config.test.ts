@@ -8,7 +8,15 @@ describe('parseConfig', () => {
   });
 
   it('falls back to same-origin /api for anything unusable', () => {
-    for (const value of [null, 'x', {}, { apiBaseUrl: 3 }, { apiBaseUrl: '' }, { apiBaseUrl: '/' }, { apiBaseUrl: 'javascript:alert(1)' }]) {
+    for (const value of [
+      null,
+      'x',
+      {},
+      { apiBaseUrl: 3 },
+      { apiBaseUrl: '' },
+      { apiBaseUrl: '/' },
+      { apiBaseUrl: 'javascript:alert(1)' },
+    ]) {
       expect(parseConfig(value)).toEqual(DEFAULT_CONFIG);
     }
   });

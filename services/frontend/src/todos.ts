@@ -5,7 +5,6 @@ export type { Todo, TodoPage };
 export const FILTERS = ['all', 'active', 'done'] as const;
 export type Filter = (typeof FILTERS)[number];
 
-
 /** The filter lives in the URL hash (#/active) so it survives a reload and needs no server routes. */
 export function filterFromHash(hash: string): Filter {
   const name = hash.replace(/^#\/?/, '');

@@ -73,12 +73,17 @@ export function composeNeeds(repoRoot: string, composeFiles: string[]): string[]
         const ignored = existsSync(ignore) ? dockerignore(readFileSync(ignore, 'utf8')) : () => false;
         if (existsSync(ignore)) addPath(ignore, `${why} build`);
         for (const source of copySources(readFileSync(dockerfile, 'utf8'))) {
-          addPath(path.resolve(context, source), `${why} COPY ${source}`, (rel) => !ignored(path.relative(context, path.join(repoRoot, rel))));
+          addPath(
+            path.resolve(context, source),
+            `${why} COPY ${source}`,
+            (rel) => !ignored(path.relative(context, path.join(repoRoot, rel))),
+          );
         }
       }
       for (const volume of service.volumes ?? []) {
         // Interpolated before splitting: a default such as ${X:-../dir} holds a colon.
-        const source = typeof volume === 'string' ? interpolate(volume).split(':')[0]! : volume.type === 'bind' ? (volume.source ?? '') : '';
+        const source =
+          typeof volume === 'string' ? interpolate(volume).split(':')[0]! : volume.type === 'bind' ? (volume.source ?? '') : '';
         // A required variable (${X:?...}) names a file deploy.sh writes on the
         // host (an SSM secret), never a repository file.
         if (/\$\{[A-Za-z_][A-Za-z0-9_]*:\?/.test(source)) continue;
@@ -118,7 +123,9 @@ interface ComposeDoc {
 
 /** Compose's interpolation with every variable unset: ${X:-default} and ${X-default} give the default. */
 function interpolate(value: string): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name: string, fallback?: string) => fallback ?? '').replaceAll('$$', '$');
+  return value
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name: string, fallback?: string) => fallback ?? '')
+    .replaceAll('$$', '$');
 }
 
 /** The context paths COPY and ADD take (not --from=stage copies), sources only. */

@@ -30,11 +30,16 @@ function one(value: unknown): Hcl {
 /** Every .tf file of the root module, parsed by a real HCL2 parser and merged. */
 export async function parseTerraformFiles(dir = terraformDir): Promise<TerraformConfig> {
   const config: TerraformConfig = { resources: {}, data: {}, variables: {}, outputs: {}, locals: {}, sources: {} };
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.tf'))
+    .sort()) {
     const text = readFileSync(path.join(dir, file), 'utf8');
     config.sources[file] = text;
     const parsed = (await parse(file, text)) as Record<string, Record<string, Record<string, unknown>> | unknown[]>;
-    for (const [kind, key] of [['resource', 'resources'], ['data', 'data']] as const) {
+    for (const [kind, key] of [
+      ['resource', 'resources'],
+      ['data', 'data'],
+    ] as const) {
       for (const [type, byName] of Object.entries((parsed[kind] ?? {}) as Record<string, Record<string, unknown>>)) {
         for (const [name, body] of Object.entries(byName)) {
           (config[key][type] ??= {})[name] = one(body);

@@ -63,7 +63,11 @@ describe('configFromEnv', () => {
   });
 
   it('parses CORS origins and TRUST_PROXY, rejecting nonsense', () => {
-    const result = configFromEnv({ ...minimal, CORS_ORIGINS: 'https://a.example, http://localhost:8080', TRUST_PROXY: 'uniquelocal, 10.0.0.0/8' });
+    const result = configFromEnv({
+      ...minimal,
+      CORS_ORIGINS: 'https://a.example, http://localhost:8080',
+      TRUST_PROXY: 'uniquelocal, 10.0.0.0/8',
+    });
     expect(result.ok && result.config.corsOrigins).toEqual(['https://a.example', 'http://localhost:8080']);
     expect(result.ok && result.config.trustProxy).toEqual(['uniquelocal', '10.0.0.0/8']);
     expect(errorsOf({ ...minimal, CORS_ORIGINS: 'https://a.example/path' })[0]).toMatch(/^CORS_ORIGINS: /);

@@ -61,7 +61,10 @@ const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
     .map((entry) => entry.trim())
     .filter(Boolean);
   if (entries.length === 0 || !entries.every(isTrustProxyEntry)) {
-    ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count or a list of IPs, CIDRs, loopback/linklocal/uniquelocal or hostnames' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be true, false, a hop count or a list of IPs, CIDRs, loopback/linklocal/uniquelocal or hostnames',
+    });
     return z.NEVER;
   }
   return entries;
@@ -126,12 +129,16 @@ export const envSchema = z
     RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).prefault('60000').describe('rate limit window'),
     HTTP_METRICS: boolean
       .prefault('true')
-      .describe('per-request `http_*` metrics; `false` only to measure their cost (`npm run bench`), never in production: the SLO alerts read them'),
+      .describe(
+        'per-request `http_*` metrics; `false` only to measure their cost (`npm run bench`), never in production: the SLO alerts read them',
+      ),
     ACCESS_LOG: boolean
       .prefault('true')
       .describe('one ECS log line per request; `false` only to measure its cost (`npm run bench`), never in production'),
 
-    SHUTDOWN_DRAIN_DELAY_MS: integer(0, 60_000).prefault('0').describe('after SIGTERM, how long readiness fails before the listener closes'),
+    SHUTDOWN_DRAIN_DELAY_MS: integer(0, 60_000)
+      .prefault('0')
+      .describe('after SIGTERM, how long readiness fails before the listener closes'),
     SHUTDOWN_TIMEOUT_MS: integer(0, 120_000).prefault('10000').describe('how long in-flight requests get after that'),
   })
   // Across variables; `when` runs it even when another variable already failed, so every problem is reported at once.

@@ -42,9 +42,7 @@ describe('migrations', () => {
   it('enforce the title rules in the database too', async () => {
     await migrateUp(service.sequelize, service.logger);
     await expect(service.sequelize.query("INSERT INTO todos (title) VALUES ('   ')")).rejects.toThrow(/check constraint/);
-    await expect(service.sequelize.query(`INSERT INTO todos (title) VALUES ('${'x'.repeat(201)}')`)).rejects.toThrow(
-      /too long/,
-    );
+    await expect(service.sequelize.query(`INSERT INTO todos (title) VALUES ('${'x'.repeat(201)}')`)).rejects.toThrow(/too long/);
   });
 
   it('revert with down', async () => {
@@ -56,9 +54,7 @@ describe('migrations', () => {
   it('run once when several instances start together (advisory lock)', async () => {
     const others = await Promise.all([1, 2].map(() => startTestService(db.env, { migrate: false })));
     try {
-      const results = await Promise.all(
-        [service, ...others].map((instance) => migrateUp(instance.sequelize, instance.logger)),
-      );
+      const results = await Promise.all([service, ...others].map((instance) => migrateUp(instance.sequelize, instance.logger)));
       expect(results.flat()).toEqual(['0001-create-todos']);
     } finally {
       await Promise.all(others.map((other) => other.close()));

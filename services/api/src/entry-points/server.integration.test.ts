@@ -39,7 +39,13 @@ async function startServer(env: Record<string, string>): Promise<{ base: string;
 
 describe('start-up', () => {
   it('exits 1 with one clear message per bad value and never echoes the password', async () => {
-    server = ServerProcess.start({ PORT: 'eighty', DB_HOST: 'db', DB_PASSWORD: 'hunter2-secret', LOG_LEVEL: 'loud', CHAOS_ENDPOINTS: 'maybe' });
+    server = ServerProcess.start({
+      PORT: 'eighty',
+      DB_HOST: 'db',
+      DB_PASSWORD: 'hunter2-secret',
+      LOG_LEVEL: 'loud',
+      CHAOS_ENDPOINTS: 'maybe',
+    });
     const exit = await server.exit();
     expect(exit.code).toBe(1);
     const stderr = server.stderr.join('');
@@ -66,7 +72,13 @@ describe('start-up', () => {
 describe('MIGRATE_ON_START', () => {
   it('keeps retrying while PostgreSQL does not answer, with one warn line per attempt and no stack', async () => {
     const port = await freePort();
-    server = ServerProcess.start({ ...db.env, DB_PORT: String(await freePort()), PORT: String(port), HOST: '127.0.0.1', MIGRATE_ON_START: 'true' });
+    server = ServerProcess.start({
+      ...db.env,
+      DB_PORT: String(await freePort()),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MIGRATE_ON_START: 'true',
+    });
     const retries = await pollUntil(
       () => Promise.resolve(server!.logLines().filter((line) => String(line.message).startsWith('migrations not applied yet'))),
       (lines) => lines.length >= 2,
@@ -94,10 +106,7 @@ describe('MIGRATE_ON_START', () => {
       HOST: '127.0.0.1',
       MIGRATE_ON_START: 'true',
     });
-    const exit = await Promise.race([
-      server.exit(),
-      sleep(20_000).then(() => ({ code: 'still running after 20 s', signal: null })),
-    ]);
+    const exit = await Promise.race([server.exit(), sleep(20_000).then(() => ({ code: 'still running after 20 s', signal: null }))]);
     expect(exit).toEqual({ code: 1, signal: null });
     const errors = server.logLines().filter((line) => line['log.level'] === 'error');
     expect(errors).toHaveLength(1);

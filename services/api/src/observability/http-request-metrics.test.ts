@@ -13,7 +13,12 @@ const NAMES = {
 /** The same observations through prom-client's own Counter and Histogram. */
 function reference(observations: [string, string, number, number][]): Registry {
   const registry = new Registry();
-  const counter = new Counter({ name: NAMES.counterName, help: NAMES.counterHelp, labelNames: ['method', 'route', 'status_code'], registers: [registry] });
+  const counter = new Counter({
+    name: NAMES.counterName,
+    help: NAMES.counterHelp,
+    labelNames: ['method', 'route', 'status_code'],
+    registers: [registry],
+  });
   const histogram = new Histogram({
     name: NAMES.histogramName,
     help: NAMES.histogramHelp,
@@ -51,10 +56,12 @@ describe('HTTP request metrics recorded as plain numbers', () => {
     const expected = reference(observations);
     expect(await registry.getSingleMetricAsString(NAMES.counterName)).toBe(await expected.getSingleMetricAsString(NAMES.counterName));
     expect(await registry.getSingleMetricAsString(NAMES.histogramName)).toBe(await expected.getSingleMetricAsString(NAMES.histogramName));
-    expect(await registry.metrics()).toContain('http_request_duration_seconds_bucket{le="1",method="GET",route="/api/todos",status_code="503"} 1');
+    expect(await registry.metrics()).toContain(
+      'http_request_duration_seconds_bucket{le="1",method="GET",route="/api/todos",status_code="503"} 1',
+    );
   });
 
-  it('answers the registry\'s JSON (Registry#getMetricsAsJSON) with the same values as prom-client\'s own', async () => {
+  it("answers the registry's JSON (Registry#getMetricsAsJSON) with the same values as prom-client's own", async () => {
     const registry = new Registry();
     const recorder = new HttpRequestMetrics({ registry, buckets: HTTP_DURATION_BUCKETS, ...NAMES });
     for (const [method, route, status, seconds] of observations) recorder.record(method, route, status, seconds);
@@ -62,7 +69,11 @@ describe('HTTP request metrics recorded as plain numbers', () => {
     const comparable = async (from: Registry) =>
       (await from.getMetricsAsJSON()).map(({ values, ...family }) => ({
         ...family,
-        values: values.map((entry) => ({ labels: entry.labels, value: entry.value, metricName: (entry as { metricName?: string }).metricName })),
+        values: values.map((entry) => ({
+          labels: entry.labels,
+          value: entry.value,
+          metricName: (entry as { metricName?: string }).metricName,
+        })),
       }));
     expect(await comparable(registry)).toEqual(await comparable(reference(observations)));
   });
@@ -78,7 +89,7 @@ describe('HTTP request metrics recorded as plain numbers', () => {
     expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} 2$/m);
   });
 
-  it('starts both families again from zero on Registry#resetMetrics(), as prom-client\'s own do', async () => {
+  it("starts both families again from zero on Registry#resetMetrics(), as prom-client's own do", async () => {
     const registry = new Registry();
     const recorder = new HttpRequestMetrics({ registry, buckets: HTTP_DURATION_BUCKETS, ...NAMES });
     recorder.record('GET', '/health/live', 200, 0.001);

@@ -56,7 +56,12 @@ export class HttpRequestMetrics {
     const key = `${method} ${status} ${route}`;
     let series = this.series.get(key);
     if (series === undefined) {
-      series = { labels: { method, route, status_code: String(status) }, count: 0, sum: 0, buckets: new Array<number>(this.bounds.length + 1).fill(0) };
+      series = {
+        labels: { method, route, status_code: String(status) },
+        count: 0,
+        sum: 0,
+        buckets: new Array<number>(this.bounds.length + 1).fill(0),
+      };
       this.series.set(key, series);
     }
     series.count += 1;
@@ -106,7 +111,11 @@ export class HttpRequestMetrics {
       getForPromString: () => Promise.resolve(forPromString()),
       get: () => {
         const data = forPromString();
-        const values = data.values.map(({ metricName, labels, sharedLabels, value }) => ({ metricName, labels: { ...labels, ...sharedLabels }, value }));
+        const values = data.values.map(({ metricName, labels, sharedLabels, value }) => ({
+          metricName,
+          labels: { ...labels, ...sharedLabels },
+          value,
+        }));
         return Promise.resolve({ ...data, values });
       },
     };

@@ -25,9 +25,7 @@ function requestIdFormat(context: RequestContext): winston.Logform.Format {
 /** ECS JSON lines, one per event, on stdout. */
 export function createLogger(options: LoggerOptions): Logger {
   const transport =
-    options.stream === undefined
-      ? new winston.transports.Console()
-      : new winston.transports.Stream({ stream: options.stream });
+    options.stream === undefined ? new winston.transports.Console() : new winston.transports.Stream({ stream: options.stream });
   return winston.createLogger({
     level: options.level,
     format: winston.format.combine(

@@ -105,9 +105,7 @@ describe('access log: one ECS line per request', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/stack|at .*\.ts|Simulated/);
     const lines = service.logs.forRequest(id);
     expect(lines).toHaveLength(1);
-    expect(Object.keys(lines[0]!).sort()).toEqual(
-      [...BASE_LINE_FIELDS, 'error.type', 'error.message', 'error.stack_trace'].sort(),
-    );
+    expect(Object.keys(lines[0]!).sort()).toEqual([...BASE_LINE_FIELDS, 'error.type', 'error.message', 'error.stack_trace'].sort());
     expect(lines[0]).toMatchObject({
       'log.level': 'error',
       'http.response.status_code': 500,
@@ -126,9 +124,7 @@ describe('access log: one ECS line per request', () => {
       const lines = unreachable.logs.forRequest(id);
       expect(lines).toHaveLength(1);
       const line = lines[0]!;
-      expect(Object.keys(line).sort()).toEqual(
-        [...BASE_LINE_FIELDS, 'error.type', 'error.message'].sort(),
-      );
+      expect(Object.keys(line).sort()).toEqual([...BASE_LINE_FIELDS, 'error.type', 'error.message'].sort());
       expect(line).toMatchObject({
         'log.level': 'warn',
         message: 'GET /api/todos 503',
@@ -159,12 +155,22 @@ describe('a client that goes away before the response', () => {
       const before = await baselineValue(service, 'http_requests_total', labels);
       const client = httpGet({ host: '127.0.0.1', port, path: '/api/simulate-latency?ms=400', headers: { 'X-Request-Id': id } });
       client.on('error', () => undefined); // the socket is destroyed on purpose
-      await pollUntil(async () => (await api().get('/metrics')).text, (text) => /^http_requests_in_flight [1-9]/m.test(text), { timeoutMs: 5_000, what: 'the request in flight' });
+      await pollUntil(
+        async () => (await api().get('/metrics')).text,
+        (text) => /^http_requests_in_flight [1-9]/m.test(text),
+        { timeoutMs: 5_000, what: 'the request in flight' },
+      );
       client.destroy();
-      await pollUntil(() => Promise.resolve(service.logs.forRequest(id)), (lines) => lines.length > 0, { timeoutMs: 5_000, what: 'the aborted request\'s line' });
+      await pollUntil(
+        () => Promise.resolve(service.logs.forRequest(id)),
+        (lines) => lines.length > 0,
+        { timeoutMs: 5_000, what: "the aborted request's line" },
+      );
       // The handler's own response later must not produce a second line or count.
       await new Promise((resolve) => setTimeout(resolve, 600));
-      expect(service.logs.forRequest(id)).toEqual([expect.objectContaining({ 'event.outcome': 'unknown', 'labels.aborted': 'true', 'url.path': '/api/simulate-latency' })]);
+      expect(service.logs.forRequest(id)).toEqual([
+        expect.objectContaining({ 'event.outcome': 'unknown', 'labels.aborted': 'true', 'url.path': '/api/simulate-latency' }),
+      ]);
       const scrape = (await api().get('/metrics')).text;
       expect(scrape).toMatch(/^http_requests_in_flight 1$/m); // the scrape itself
       expect((await metricValue(service, 'http_requests_total', labels)) - before).toBe(1);
@@ -309,7 +315,8 @@ describe('HTTP hardening', () => {
     for (const path of ['/api/todos', '/nowhere']) {
       const response = await api().get(path);
       expect(response.headers['x-powered-by'], path).toBeUndefined();
-      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) expect(response.headers[name.toLowerCase()], `${path} ${name}`).toBe(value);
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS))
+        expect(response.headers[name.toLowerCase()], `${path} ${name}`).toBe(value);
     }
     expect(API_SECURITY_HEADERS['Content-Security-Policy']).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(API_SECURITY_HEADERS['X-Content-Type-Options']).toBe('nosniff');
@@ -373,19 +380,25 @@ describe('health', () => {
   });
 
   it.each(['/health/ready', '/health'])('GET %s → 200 ready with the database up', async (path) => {
-    await api().get(path).expect(200, { status: 'ready', checks: { database: 'up', schema: 'up' } });
+    await api()
+      .get(path)
+      .expect(200, { status: 'ready', checks: { database: 'up', schema: 'up' } });
   });
 
   it('reports pending migrations as the schema check, not as a dead database', async () => {
     // Waits for migrations it has not run: PostgreSQL answers, the schema is pending.
     const pending = await startTestService({ ...db.env, MIGRATE_ON_START: 'true' }, { migrate: false });
     try {
-      await request(pending.app).get('/health/ready').expect(503, { status: 'not_ready', checks: { database: 'up', schema: 'pending' } });
+      await request(pending.app)
+        .get('/health/ready')
+        .expect(503, { status: 'not_ready', checks: { database: 'up', schema: 'pending' } });
       expect(await metricValue(pending, 'app_dependency_up', { dependency: 'database' })).toBe(1);
       expect(await metricValue(pending, 'app_dependency_up', { dependency: 'schema' })).toBe(0);
       expect(await metricValue(pending, 'app_ready')).toBe(0);
       pending.readiness.markSchemaReady();
-      await request(pending.app).get('/health/ready').expect(200, { status: 'ready', checks: { database: 'up', schema: 'up' } });
+      await request(pending.app)
+        .get('/health/ready')
+        .expect(200, { status: 'ready', checks: { database: 'up', schema: 'up' } });
       expect(await metricValue(pending, 'app_dependency_up', { dependency: 'schema' })).toBe(1);
     } finally {
       await pending.close();

@@ -63,7 +63,12 @@ describe('todos CRUD', () => {
   });
 
   it('lists todos ordered by id with total, limit and offset, and filters by completed', async () => {
-    for (const [title, completed] of [['a', false], ['b', true], ['c', false], ['d', true]] as const) {
+    for (const [title, completed] of [
+      ['a', false],
+      ['b', true],
+      ['c', false],
+      ['d', true],
+    ] as const) {
       await createTodo(title, completed);
     }
     const all = await api().get('/api/todos').expect(200);
@@ -109,7 +114,10 @@ describe('bad input gets a clear error and changes nothing', () => {
   ];
 
   it.each(badBodies)('POST with %s → 400 VALIDATION_ERROR with details', async (_name, body) => {
-    const response = await api().post('/api/todos').send(body as object).expect(400);
+    const response = await api()
+      .post('/api/todos')
+      .send(body as object)
+      .expect(400);
     expect(response.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', requestId: response.headers['x-request-id'] } });
     expect((response.body as { error: { details: unknown[] } }).error.details.length).toBeGreaterThan(0);
     expect(await storedTitles()).toEqual([]);
@@ -224,9 +232,7 @@ describe('completion counting', () => {
   it('counts one completion when two requests complete the same todo at once', async () => {
     const todo = await createTodo('race');
     const before = await baselineValue(service, 'todo_tasks_completed_total');
-    await Promise.all(
-      Array.from({ length: 5 }, () => api().patch(`/api/todos/${todo.id}`).send({ completed: true }).expect(200)),
-    );
+    await Promise.all(Array.from({ length: 5 }, () => api().patch(`/api/todos/${todo.id}`).send({ completed: true }).expect(200)));
     expect(await metricValue(service, 'todo_tasks_completed_total')).toBe(before + 1);
   });
 });

@@ -10,7 +10,4 @@ const requireJsonType: RequestHandler = (req, _res, next) => {
 };
 
 /** Route-level, so errors in parsing still carry the route's label. */
-export const jsonBody: RequestHandler[] = [
-  requireJsonType,
-  express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES }),
-];
+export const jsonBody: RequestHandler[] = [requireJsonType, express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES })];

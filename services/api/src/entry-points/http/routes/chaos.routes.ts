@@ -16,9 +16,7 @@ export class SimulatedFailure extends Error {
 
 function parseDelay(raw: unknown): number {
   if (typeof raw === 'string' && /^\d{1,5}$/.test(raw) && Number(raw) <= MAX_SIMULATED_LATENCY_MS) return Number(raw);
-  throw new ValidationError('Invalid query', [
-    { field: 'ms', message: `must be an integer between 0 and ${MAX_SIMULATED_LATENCY_MS}` },
-  ]);
+  throw new ValidationError('Invalid query', [{ field: 'ms', message: `must be an integer between 0 and ${MAX_SIMULATED_LATENCY_MS}` }]);
 }
 
 /** Drill endpoints: a 500 and a slow response on demand, to exercise alerts. */
