@@ -73,9 +73,8 @@ function baseUrl(name: string, raw: string, problems: string[]): string {
   // Scheme, host and optional port only: paths are the request builders' business.
   const match = /^(https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?)\/?$/.exec(raw);
   if (match === null) {
-    problems.push(
-      `${name}="${raw}": must be http(s)://host[:port] with no path, e.g. ${name === 'BASE_URL' ? DEFAULTS.baseUrl : DEFAULTS.chaosBaseUrl}`,
-    );
+    const example = name === 'BASE_URL' ? DEFAULTS.baseUrl : DEFAULTS.chaosBaseUrl;
+    problems.push(`${name}="${raw}": must be http(s)://host[:port] with no path, e.g. ${example}`);
     return raw;
   }
   return match[1] as string;
@@ -96,7 +95,8 @@ export function parseConfig(env: Env): LoadConfig {
   for (const name of SCENARIO_OVERRIDES) {
     if (env[name] !== undefined && env[name] !== '') {
       problems.push(
-        `${name} is set: k6 would replace the load shape's scenarios with a plain VU loop. Unset it; choose the load with LOAD_RATE and LOAD_HOLD.`,
+        `${name} is set: k6 would replace the load shape's scenarios with a plain VU loop. ` +
+          'Unset it; choose the load with LOAD_RATE and LOAD_HOLD.',
       );
     }
   }

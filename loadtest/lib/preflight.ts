@@ -34,7 +34,10 @@ export function chaosProblem(probe: Probe): string | undefined {
     );
   }
   if (probe.status === 0) {
-    return `the chaos flow is on but the API does not answer at ${probe.url} (${probe.error ?? 'no response'}): CHAOS_BASE_URL must reach the API itself, e.g. http://api:8000 on the compose network.`;
+    return (
+      `the chaos flow is on but the API does not answer at ${probe.url} (${probe.error ?? 'no response'}): ` +
+      'CHAOS_BASE_URL must reach the API itself, e.g. http://api:8000 on the compose network.'
+    );
   }
   if (probe.status !== 200 || !isDelay(parseJson(probe.body), 0)) {
     return `the chaos flow is on but GET ${probe.url} answered ${probe.status} ${probe.body ?? ''}, not 200 {"delayedMs":0}.`;

@@ -313,7 +313,7 @@ describe('Elasticsearch and Kibana setup files', () => {
     expect(role.indices).toEqual([{ names: ['logs-todo*'], privileges: ['create_doc', 'auto_configure'] }]);
   });
 
-  it('retention: logs@custom points at the ILM policy the setup job installs, which deletes after LOG_RETENTION_DAYS (30 by default)', () => {
+  it('retention: logs@custom points at the ILM policy the setup job installs, deleting after LOG_RETENTION_DAYS (30 by default)', () => {
     const template = readRepoJson<{ template: { settings: { index: { lifecycle: { name: string } } } } }>(
       'logging/elasticsearch/logs-custom.json',
     );
@@ -422,10 +422,9 @@ describe('shell scripts', () => {
     const result = await new Promise<{ code: number; output: string }>((resolve) => {
       execFile('shellcheck', ['-x', '-s', 'sh', ...scripts], { cwd: repoRoot }, (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({
-          code,
-          output: `${stdout}${stderr}${error !== null && code === -1 ? `shellcheck not runnable (install it: apt-get install shellcheck): ${error.message}` : ''}`,
-        });
+        const notRunnable =
+          error !== null && code === -1 ? `shellcheck not runnable (install it: apt-get install shellcheck): ${error.message}` : '';
+        resolve({ code, output: `${stdout}${stderr}${notRunnable}` });
       });
     });
     expect(result.output).toBe('');

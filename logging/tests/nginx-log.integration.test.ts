@@ -58,7 +58,7 @@ async function accessLines(): Promise<string[]> {
 const header = (name: string, value: string) => Buffer.from(`${name}: ${value}`, 'utf8');
 
 describe('nginx access log lines', () => {
-  it('stay one valid JSON object per line with quotes, backslashes, control characters and non-ASCII in the path, user agent and referrer', async () => {
+  it('stay one valid JSON object per line with quotes, backslashes, control chars, non-ASCII in path, user agent, referrer', async () => {
     const id = 'nginx-escape-check-1';
     // %22 " %5C \ %01 %1F %7F, raw UTF-8; a raw quote and backslash too.
     const target = Buffer.from('/esc/q"uo\\te%22%5C%01%1F%7F/ünï-日本', 'utf8');

@@ -131,9 +131,12 @@ describe('elasticsearch-exporter in /probe mode, with the auth module secrets-in
     expect(sample(text, 'elasticsearch_cluster_health_status{cluster="todo-logs",color="red"}')).toBe(1);
     expect(sample(text, 'elasticsearch_cluster_health_status{cluster="todo-logs",color="green"}')).toBe(0);
     // ElasticsearchDiskWatermarkNear's two series, with the labels its description uses.
-    expect(text).toMatch(
-      /^elasticsearch_filesystem_data_available_bytes\{[^}]*mount="\/usr\/share\/elasticsearch\/data \(\/dev\/sda1\)"[^}]*name="todo-logs-1"[^}]*\} 100$/m,
+    const availableBytes = new RegExp(
+      String.raw`^elasticsearch_filesystem_data_available_bytes\{` +
+        String.raw`[^}]*mount="\/usr\/share\/elasticsearch\/data \(\/dev\/sda1\)"[^}]*name="todo-logs-1"[^}]*\} 100$`,
+      'm',
     );
+    expect(text).toMatch(availableBytes);
     expect(text).toMatch(/^elasticsearch_filesystem_data_size_bytes\{[^}]*\} 1000$/m);
     expect(stub.requests.length).toBeGreaterThan(0);
     for (const request of stub.requests) expect(request.authorization).toBe(basic('todo_log_monitor', monitorPassword));

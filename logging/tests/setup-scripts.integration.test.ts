@@ -92,7 +92,7 @@ const EXPECTED_ES_CALLS = [
 ];
 
 describe('elasticsearch-setup.sh against a stub HTTP server (tests the script, not Elasticsearch)', () => {
-  it("sends every object as elastic with the repository's bodies, exits 0, prints no secret, and sends the same again on a re-run", async () => {
+  it("sends every object as elastic with the repository's bodies, exits 0, prints no secret, and sends the same on a re-run", async () => {
     stub.reset(answer200);
     const first = await runScript('elasticsearch-setup.sh', esEnv());
     expect(first.exitCode, first.stderr).toBe(0);

@@ -34,7 +34,10 @@ describe('blackbox exporter', () => {
     const broken = await toolbox.exec([
       '/bin/sh',
       '-c',
-      `sed 's/valid_status_codes:/valid_status_code:/' ${CONFIG} > /tmp/broken.yml && /bin/blackbox_exporter --config.file=/tmp/broken.yml --config.check`,
+      [
+        `sed 's/valid_status_codes:/valid_status_code:/' ${CONFIG} > /tmp/broken.yml`,
+        '/bin/blackbox_exporter --config.file=/tmp/broken.yml --config.check',
+      ].join(' && '),
     ]);
     expect(broken.exitCode).not.toBe(0);
   });

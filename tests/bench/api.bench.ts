@@ -330,11 +330,19 @@ async function main(): Promise<void> {
     ];
     const sampleAll = () => Promise.all(replicas.map((replica) => replica.sample()));
 
+    const reached =
+      routes.published === 0
+        ? 'every container at its Docker network address (no port proxy)'
+        : `${routes.published} of ${routes.direct + routes.published} containers ` +
+          "through published ports (Docker's port proxy on the same cores)";
     const header = [
-      `${new Date().toISOString()}: ${cpus().length} cores (nproc), ${cpu}, shared with other workloads; load generator on the same machine`,
-      `API: the observable-todo/api image, Node ${nodeVersion}, ${mib(limit)} memory limit, NODE_OPTIONS=${nodeOptions}; baselines: ${BASE_IMAGE} with the same limit and NODE_OPTIONS`,
-      `autocannon reaches ${routes.published === 0 ? 'every container at its Docker network address (no port proxy)' : `${routes.published} of ${routes.direct + routes.published} containers through published ports (Docker's port proxy on the same cores)`}`,
-      `${ROUNDS} interleaved rounds of ${SECONDS} s per contender after 2 s of warm-up, ${CONNECTIONS} connections; latency at a fixed rate of ${RATE_SHARE} × the slowest contender's median saturated throughput; figures are median (min–max)`,
+      `${new Date().toISOString()}: ${cpus().length} cores (nproc), ${cpu}, shared with other workloads; ` +
+        'load generator on the same machine',
+      `API: the observable-todo/api image, Node ${nodeVersion}, ${mib(limit)} memory limit, NODE_OPTIONS=${nodeOptions}; ` +
+        `baselines: ${BASE_IMAGE} with the same limit and NODE_OPTIONS`,
+      `autocannon reaches ${reached}`,
+      `${ROUNDS} interleaved rounds of ${SECONDS} s per contender after 2 s of warm-up, ${CONNECTIONS} connections; ` +
+        `latency at a fixed rate of ${RATE_SHARE} × the slowest contender's median saturated throughput; figures are median (min–max)`,
     ];
     for (const line of header) console.log(line);
 
@@ -361,20 +369,26 @@ async function main(): Promise<void> {
       const instrumentationP99 = api.p99.median / apiOff.p99.median;
       const frameworkShare = framework.median;
       report.section('Instrumentation and framework cost: GET /health/live', Report.measuredRows(floor), [
-        `instrumentation on/off: throughput from CPU per request ${showSpread(instrumentation, 2)}, saturated req/s ${ratio(api.rps.median, apiOff.rps.median)}; p99 at fixed rate ${ratio(api.p99.median, apiOff.p99.median)}`,
-        `API / plain Express: throughput from CPU per request ${showSpread(framework, 2)}, saturated req/s ${ratio(api.rps.median, plain.rps.median)}, p99 ${ratio(api.p99.median, plain.p99.median)}`,
-        `API / bare node:http: throughput from CPU per request ${showSpread(capacity(api, node), 2)}, saturated req/s ${ratio(api.rps.median, node.rps.median)}; Express / node:http: ${showSpread(capacity(plain, node), 2)}, saturated ${ratio(plain.rps.median, node.rps.median)}`,
+        `instrumentation on/off: throughput from CPU per request ${showSpread(instrumentation, 2)}, ` +
+          `saturated req/s ${ratio(api.rps.median, apiOff.rps.median)}; p99 at fixed rate ${ratio(api.p99.median, apiOff.p99.median)}`,
+        `API / plain Express: throughput from CPU per request ${showSpread(framework, 2)}, ` +
+          `saturated req/s ${ratio(api.rps.median, plain.rps.median)}, p99 ${ratio(api.p99.median, plain.p99.median)}`,
+        `API / bare node:http: throughput from CPU per request ${showSpread(capacity(api, node), 2)}, ` +
+          `saturated req/s ${ratio(api.rps.median, node.rps.median)}; ` +
+          `Express / node:http: ${showSpread(capacity(plain, node), 2)}, saturated ${ratio(plain.rps.median, node.rps.median)}`,
       ]);
       report.target(
         'instrumentation costs at most 10% throughput',
         instrumentationRps >= 0.9,
-        `on/off = ${instrumentationRps.toFixed(2)} by CPU per request (cost ${((1 - instrumentationRps) * 100).toFixed(0)}%); saturated req/s on/off ${ratio(api.rps.median, apiOff.rps.median)}`,
+        `on/off = ${instrumentationRps.toFixed(2)} by CPU per request (cost ${((1 - instrumentationRps) * 100).toFixed(0)}%); ` +
+          `saturated req/s on/off ${ratio(api.rps.median, apiOff.rps.median)}`,
       );
       report.target('instrumentation costs at most 15% p99', instrumentationP99 <= 1.15, `on/off p99 = ${instrumentationP99.toFixed(2)}`);
       report.target(
         '/health/live reaches at least 90% of plain Express',
         frameworkShare >= 0.9,
-        `${(frameworkShare * 100).toFixed(0)}% of plain Express by CPU per request; saturated req/s ${((100 * api.rps.median) / plain.rps.median).toFixed(0)}%`,
+        `${(frameworkShare * 100).toFixed(0)}% of plain Express by CPU per request; ` +
+          `saturated req/s ${((100 * api.rps.median) / plain.rps.median).toFixed(0)}%`,
       );
       report.data.floor = floor;
     }
@@ -390,8 +404,9 @@ async function main(): Promise<void> {
         { name: 'POST /api/todos, nginx', url: nginxUrl, request: INSERT },
       ]);
       await sampleAll();
+      const nginxOverDirect = [0, 2, 4].map((i) => ratio(dataPath[i + 1]!.rps.median, dataPath[i]!.rps.median));
       report.section('Data path, direct and through nginx', Report.measuredRows(dataPath), [
-        `nginx / direct throughput: ${[0, 2, 4].map((i) => ratio(dataPath[i + 1]!.rps.median, dataPath[i]!.rps.median)).join(', ')} (page, one row, insert)`,
+        `nginx / direct throughput: ${nginxOverDirect.join(', ')} (page, one row, insert)`,
       ]);
       report.data.dataPath = dataPath;
     }
@@ -431,14 +446,21 @@ async function main(): Promise<void> {
           ],
         ],
         [
-          "scrape in the container: a second node process in the API container, as Prometheus on the compose network (render, readiness ping to PostgreSQL, local round trip); readiness ping alone: GET /health/ready from the same process right after, the SELECT 1 that app_ready waits for; from the host: the load generator's route",
+          'scrape in the container: a second node process in the API container, as Prometheus on the compose network ' +
+            '(render, readiness ping to PostgreSQL, local round trip); ' +
+            'readiness ping alone: GET /health/ready from the same process right after, the SELECT 1 that app_ready waits for; ' +
+            "from the host: the load generator's route",
           'event-loop delay from nodejs_eventloop_lag_max_seconds (prom-client, monitorEventLoopDelay, 10 ms resolution)',
         ],
       );
       report.target(
         '/metrics renders in under 10 ms',
         renderMs.median < 10 && p95 < 10,
-        `median ${renderMs.median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${renderMs.max.toFixed(1)} ms over ${render.ms.length} scrapes in the container (judged on median and p95: one slow scrape in 50 on a shared machine is a stall of the machine, not of the render), of which the readiness ping alone takes ${ready.median.toFixed(1)} ms median; from the host ${fromHost.median.toFixed(1)} ms median`,
+        `median ${renderMs.median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${renderMs.max.toFixed(1)} ms ` +
+          `over ${render.ms.length} scrapes in the container ` +
+          '(judged on median and p95: one slow scrape in 50 on a shared machine is a stall of the machine, not of the render), ' +
+          `of which the readiness ping alone takes ${ready.median.toFixed(1)} ms median; ` +
+          `from the host ${fromHost.median.toFixed(1)} ms median`,
       );
       report.target('/metrics never delays the event loop more than 20 ms', lag.max <= 20, `worst ${lag.max.toFixed(1)} ms`);
       report.data.metrics = { ...render, renderMs, fromHost, p95, ready, lagMs: lag };
@@ -462,7 +484,8 @@ async function main(): Promise<void> {
       await sampleAll();
       const scaleRatio = scaling[1]!.rps.median / scaling[0]!.rps.median;
       report.section('1 versus 2 replicas through nginx', Report.measuredRows(scaling), [
-        `2/1 replicas throughput: ${scaleRatio.toFixed(2)}; on ${cpus().length} cores shared with the load generator, nginx and PostgreSQL little gain is expected`,
+        `2/1 replicas throughput: ${scaleRatio.toFixed(2)}; ` +
+          `on ${cpus().length} cores shared with the load generator, nginx and PostgreSQL little gain is expected`,
       ]);
       report.data.scaling = scaling;
     }
@@ -484,7 +507,8 @@ async function main(): Promise<void> {
       ]);
     }
     report.section('Memory per replica', memoryRows, [
-      `worst case: a heap grown to its ${mib(heapLimit)} limit plus the most seen outside the heap, against the ${mib(limit)} container limit`,
+      `worst case: a heap grown to its ${mib(heapLimit)} limit plus the most seen outside the heap, ` +
+        `against the ${mib(limit)} container limit`,
     ]);
     const margin = limit - worstWorstCase;
     report.target(

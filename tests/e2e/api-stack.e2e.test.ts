@@ -103,9 +103,13 @@ async function onSecretsVolume(command: string): Promise<string> {
 function privilegesSnapshot(): Promise<string> {
   return sql(`
     SELECT string_agg(line, E'\n' ORDER BY line) FROM (
-      SELECT format('role %s super=%s login=%s inherit=%s createrole=%s createdb=%s', rolname, rolsuper, rolcanlogin, rolinherit, rolcreaterole, rolcreatedb) AS line FROM pg_roles WHERE rolname LIKE 'todo%'
-      UNION ALL SELECT format('member %s of %s', m.member::regrole, m.roleid::regrole) FROM pg_auth_members m WHERE m.member::regrole::text LIKE 'todo%'
-      UNION ALL SELECT format('rel %s owner=%s acl=%s', relname, relowner::regrole, relacl) FROM pg_class WHERE relnamespace = 'public'::regnamespace
+      SELECT format('role %s super=%s login=%s inherit=%s createrole=%s createdb=%s',
+          rolname, rolsuper, rolcanlogin, rolinherit, rolcreaterole, rolcreatedb) AS line
+        FROM pg_roles WHERE rolname LIKE 'todo%'
+      UNION ALL SELECT format('member %s of %s', m.member::regrole, m.roleid::regrole)
+        FROM pg_auth_members m WHERE m.member::regrole::text LIKE 'todo%'
+      UNION ALL SELECT format('rel %s owner=%s acl=%s', relname, relowner::regrole, relacl)
+        FROM pg_class WHERE relnamespace = 'public'::regnamespace
       UNION ALL SELECT format('schema acl=%s', nspacl) FROM pg_namespace WHERE nspname = 'public'
       UNION ALL SELECT format('default %s %s', defaclobjtype, defaclacl) FROM pg_default_acl
       UNION ALL SELECT format('rolpassword %s', rolname) FROM pg_authid WHERE rolname LIKE 'todo%' AND rolpassword IS NOT NULL
@@ -210,7 +214,7 @@ describe('the API container from deploy/compose/app.yaml', () => {
     const list = (await (await fetch(`${base}/api/todos`)).json()) as { items: { title: string }[] };
     expect(list.items.map((todo) => todo.title)).toContain('from the e2e suite');
   });
-  it('gives each secret file to the one user that reads it: the API can read no password but its own, the logging passwords included', async () => {
+  it('gives each secret file to its one reader: the API can read no password but its own, the logging passwords included', async () => {
     const listing = await onSecretsVolume('cd /secrets && stat -c "%n %u %a" * | sort');
     expect(listing.trim().split('\n')).toEqual([
       'db_api_password 10001 400',
@@ -280,7 +284,8 @@ describe('PostgreSQL roles (db-roles)', () => {
     ).toBe('t|f');
     expect(
       await sql(
-        "SELECT count(*) FROM pg_class c, unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE']) p WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND has_table_privilege('todo_monitor', c.oid, p)",
+        "SELECT count(*) FROM pg_class c, unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE']) p " +
+          "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND has_table_privilege('todo_monitor', c.oid, p)",
       ),
     ).toBe('0');
     expect(await sqlErrorAs('todo_monitor', 'SELECT count(*) FROM todos')).toMatch(/permission denied for table todos/);
@@ -338,7 +343,12 @@ describe('secrets-init', () => {
     const before = await onSecretsVolume('cat /secrets/db_password');
     // What an interrupted run of the former script left: read-only temp files, one of them for a missing secret.
     await onSecretsVolume(
-      'printf stale > /secrets/db_password.new && rm /secrets/grafana_admin_password && printf stale > /secrets/grafana_admin_password.new && chmod 0444 /secrets/*.new',
+      [
+        'printf stale > /secrets/db_password.new',
+        'rm /secrets/grafana_admin_password',
+        'printf stale > /secrets/grafana_admin_password.new',
+        'chmod 0444 /secrets/*.new',
+      ].join(' && '),
     );
     expect(await rerun('secrets-init')).toBe(0);
     expect(await onSecretsVolume('cat /secrets/db_password')).toBe(before);

@@ -151,7 +151,8 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
   });
 
   it('accepts its Fluent Bit configuration (fluent-bit --dry-run, unknown keys included)', async () => {
-    const volume = `${(await docker('inspect', id('fluent-bit'), '--format', '{{ index .Config.Labels "com.docker.compose.project" }}')).trim()}_app-secrets`;
+    const projectLabel = '{{ index .Config.Labels "com.docker.compose.project" }}';
+    const volume = `${(await docker('inspect', id('fluent-bit'), '--format', projectLabel)).trim()}_app-secrets`;
     const output = await docker(
       'run',
       '--rm',
@@ -169,7 +170,7 @@ describe.skipIf(missing.length > 0)(`log shipping (${ES_IMAGE}, ${KIBANA_IMAGE},
     expect(output).toMatch(/configuration test is successful/i);
   });
 
-  it("a request through nginx with a known X-Request-Id becomes an API and an nginx document, typed, named, with the line's own time", async () => {
+  it("a request via nginx with a known X-Request-Id becomes an API and an nginx document: typed, named, the line's own time", async () => {
     const requestId = `e2e-${RUN}-one`;
     const sent = Date.now();
     expect(await sendThroughNginx(requestId)).toBe(200);

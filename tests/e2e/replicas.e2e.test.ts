@@ -162,7 +162,7 @@ describe('two API replicas behind nginx', () => {
     expect(count[0]!.metric.service).toBe('todo-api');
   });
 
-  it('loses a replica: requests through nginx keep succeeding, Prometheus drops its target, ApiReplicaDown fires and ApiDown does not', async () => {
+  it('loses a replica: requests via nginx still succeed, Prometheus drops its target, ApiReplicaDown fires, ApiDown does not', async () => {
     // Steady traffic through nginx, every outcome recorded with its start time.
     const outcomes: { at: number; ok: boolean; ms: number; status: number | string }[] = [];
     const pending: Promise<void>[] = [];
@@ -202,7 +202,8 @@ describe('two API replicas behind nginx', () => {
     const failedDuring = during.filter((o) => !o.ok);
     const slowest = Math.max(...outcomes.map((o) => o.ms));
     console.log(
-      `[replicas] through nginx: ${during.length} requests from the stop until ${RESOLVER_VALID_MS / 1000} s after it, ${failedDuring.length} failed` +
+      `[replicas] through nginx: ${during.length} requests from the stop until ${RESOLVER_VALID_MS / 1000} s after it, ` +
+        `${failedDuring.length} failed` +
         `${failedDuring.length > 0 ? ` (${JSON.stringify(failedDuring.map((o) => o.status))})` : ''}; ${after.length} after, ` +
         `${after.filter((o) => !o.ok).length} failed; slowest ${slowest} ms`,
     );

@@ -40,7 +40,15 @@ if (skipReason !== undefined) console.warn(`[skipped] boot-script tests with a f
 async function bundleManifest(): Promise<{ files: string[]; hash: string }> {
   if (terraformAvailability().ok) {
     return (await evaluate(
-      `module "b" {\n  source    = ${JSON.stringify(path.join(terraformDir, 'modules/bundle-files'))}\n  repo_root = ${JSON.stringify(repoRoot)}\n}\noutput "files" { value = module.b.files }\noutput "hash" { value = module.b.hash }\n`,
+      [
+        'module "b" {',
+        `  source    = ${JSON.stringify(path.join(terraformDir, 'modules/bundle-files'))}`,
+        `  repo_root = ${JSON.stringify(repoRoot)}`,
+        '}',
+        'output "files" { value = module.b.files }',
+        'output "hash" { value = module.b.hash }',
+        '',
+      ].join('\n'),
     )) as { files: string[]; hash: string };
   }
   throw new Error('terraform is needed to select the bundle files');
@@ -62,10 +70,10 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     return { code: run.status, out: `${run.stdout}${run.stderr}` };
   };
   const calls = async (fake: string) => (await sh(`cat /fake/calls/${fake} 2>/dev/null || true`)).split('\n').filter(Boolean);
-  const setParam = (name: string, value: string, secure = false) =>
-    sh(
-      `mkdir -p "$(dirname /fake/${secure ? 'ssm-secure' : 'ssm'}${name})" && printf '%s' '${value}' > /fake/${secure ? 'ssm-secure' : 'ssm'}${name}`,
-    );
+  const setParam = (name: string, value: string, secure = false) => {
+    const file = `/fake/${secure ? 'ssm-secure' : 'ssm'}${name}`;
+    return sh(`mkdir -p "$(dirname ${file})" && printf '%s' '${value}' > ${file}`);
+  };
   const fstabEntries = async () => (await sh('cat /etc/fstab')).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
   /** Everything under /opt/observable-todo: path, mode, owner, content hash. */
   const snapshot = () =>
@@ -101,10 +109,18 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
       )
     ).trim();
     // What cloud-init's write_files leave behind, and an attached EBS volume as udev names it on Nitro.
+    const deployEnv = [
+      'AWS_REGION=us-east-1',
+      `PARAM_PREFIX=${PREFIX}`,
+      `BUNDLE_BUCKET=${BUCKET}`,
+      'HOST_ROLE=single',
+      `DATA_VOLUME_ID=${VOLUME}`,
+      'DATA_DEVICE_NAME=/dev/sdf',
+    ].join(' ');
     await sh(`set -e
       install -m 0755 /fixture/deploy.sh /usr/local/sbin/observable-todo-deploy
       mkdir -p /etc/observable-todo /fake/ssm /fake/ssm-secure /fake/s3/${BUCKET}/bundles /dev/disk/by-id
-      printf '%s\\n' AWS_REGION=us-east-1 PARAM_PREFIX=${PREFIX} BUNDLE_BUCKET=${BUCKET} HOST_ROLE=single DATA_VOLUME_ID=${VOLUME} DATA_DEVICE_NAME=/dev/sdf > /etc/observable-todo/deploy.env
+      printf '%s\\n' ${deployEnv} > /etc/observable-todo/deploy.env
       chmod 0600 /etc/observable-todo/deploy.env
       mknod /dev/fake-ebs b 7 250
       ln -s /dev/fake-ebs /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')}
@@ -114,7 +130,10 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     await setParam(`${PREFIX}/deploy/env`, 'API_LOG_LEVEL=debug');
     await setParam(
       `${PREFIX}/deploy/secrets`,
-      `${PREFIX}/secrets/slack-pager-webhook-url|slack_pager_webhook_url|SLACK_PAGER_WEBHOOK_URL_FILE|65534\n${PREFIX}/secrets/db-password|db_password|DB_PASSWORD_OVERRIDE_FILE|0`,
+      [
+        `${PREFIX}/secrets/slack-pager-webhook-url|slack_pager_webhook_url|SLACK_PAGER_WEBHOOK_URL_FILE|65534`,
+        `${PREFIX}/secrets/db-password|db_password|DB_PASSWORD_OVERRIDE_FILE|0`,
+      ].join('\n'),
     );
     await setParam(`${PREFIX}/secrets/slack-pager-webhook-url`, WEBHOOK, true);
     await setParam(`${PREFIX}/secrets/db-password`, DB_OVERRIDE, true);

@@ -220,7 +220,7 @@ describe.skipIf(!composeOk)('host overrides merged by docker compose config', ()
     expect(onApp.has('monitoring-host-relay') && onMonitoring.has('app-host-relay')).toBe(true);
   });
 
-  it("monitoring host: every target of prometheus.yml resolves there, those on the app host through the relay to the app host's published port", () => {
+  it("monitoring host: every prometheus.yml target resolves there, the app host's through the relay to their published port", () => {
     const hosts = hostServices();
     const monitoring = config('monitoring-host.yaml').config!;
     const local = closure(monitoring, hosts.monitoring);

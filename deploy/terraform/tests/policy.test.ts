@@ -75,7 +75,7 @@ describe('network exposure', () => {
     }
   });
 
-  it('between the two hosts, admits exactly the scraped ports (app) and the log-shipping port (monitoring), from the other group only', () => {
+  it('between the hosts, admits exactly the scraped ports (app) and the log-shipping port (monitoring), from the other group only', () => {
     const between = resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.referenced_security_group_id !== undefined);
     const byName = Object.fromEntries(between);
     expect(Object.keys(byName).sort()).toEqual(['app_from_monitoring', 'monitoring_from_app']);
@@ -234,7 +234,8 @@ describe('the instance role', () => {
   it('reads parameters only under /<name>/ and the KMS key only through SSM', () => {
     expect(local('parameter_prefix')).toBe('/${var.name}');
     expect(local('parameter_arn')).toBe(
-      'arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_prefix}/*',
+      'arn:${data.aws_partition.current.partition}:ssm:${var.region}:' +
+        '${data.aws_caller_identity.current.account_id}:parameter${local.parameter_prefix}/*',
     );
     const kms = blocks(tf.data.aws_iam_policy_document!.host!, 'statement').find((s) => s.sid === 'DecryptThisStacksSecrets')!;
     expect(block(kms, 'condition')).toEqual({

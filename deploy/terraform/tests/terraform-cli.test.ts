@@ -29,7 +29,15 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
     let bundle: { files: string[]; hash: string };
     const load = async () =>
       (bundle ??= (await evaluate(
-        `module "b" {\n  source    = ${JSON.stringify(path.join(terraformDir, 'modules/bundle-files'))}\n  repo_root = ${JSON.stringify(repoRoot)}\n}\noutput "files" { value = module.b.files }\noutput "hash" { value = module.b.hash }\n`,
+        [
+          'module "b" {',
+          `  source    = ${JSON.stringify(path.join(terraformDir, 'modules/bundle-files'))}`,
+          `  repo_root = ${JSON.stringify(repoRoot)}`,
+          '}',
+          'output "files" { value = module.b.files }',
+          'output "hash" { value = module.b.hash }',
+          '',
+        ].join('\n'),
       )) as typeof bundle);
 
     it('holds exactly the files compose.yaml and the host overrides include, mount and build', async () => {
@@ -63,11 +71,26 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
   });
 
   it('renders cloud-init with the boot script, the unit and the settings byte for byte, and no secret', async () => {
-    const env =
-      'AWS_REGION=us-east-1\nPARAM_PREFIX=/observable-todo\nBUNDLE_BUCKET=b\nHOST_ROLE=single\nDATA_VOLUME_ID=vol-0abc\nDATA_DEVICE_NAME=/dev/sdf';
+    const env = [
+      'AWS_REGION=us-east-1',
+      'PARAM_PREFIX=/observable-todo',
+      'BUNDLE_BUCKET=b',
+      'HOST_ROLE=single',
+      'DATA_VOLUME_ID=vol-0abc',
+      'DATA_DEVICE_NAME=/dev/sdf',
+    ].join('\n');
     const files = path.join(terraformDir, 'files');
     const out = await evaluate(
-      `output "user_data" {\n  value = templatefile(${JSON.stringify(`${files}/cloud-init.yaml.tftpl`)}, {\n    deploy_script = file(${JSON.stringify(`${files}/deploy.sh`)})\n    unit = file(${JSON.stringify(`${files}/observable-todo.service`)})\n    deploy_env = ${JSON.stringify(env)}\n  })\n}\n`,
+      [
+        'output "user_data" {',
+        `  value = templatefile(${JSON.stringify(`${files}/cloud-init.yaml.tftpl`)}, {`,
+        `    deploy_script = file(${JSON.stringify(`${files}/deploy.sh`)})`,
+        `    unit = file(${JSON.stringify(`${files}/observable-todo.service`)})`,
+        `    deploy_env = ${JSON.stringify(env)}`,
+        '  })',
+        '}',
+        '',
+      ].join('\n'),
     );
     const text = out.user_data as string;
     expect(text.startsWith('#cloud-config\n')).toBe(true);
@@ -88,9 +111,15 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
     expect(doc.runcmd).toEqual([['/usr/local/sbin/observable-todo-deploy']]);
     // instance.tf passes exactly these three values.
     const instance = readFileSync(path.join(terraformDir, 'instance.tf'), 'utf8');
-    expect(instance).toMatch(
-      /templatefile\("\$\{path\.module\}\/files\/cloud-init\.yaml\.tftpl", \{\s*deploy_script = file\("\$\{path\.module\}\/files\/deploy\.sh"\)\s*unit\s*= file\("\$\{path\.module\}\/files\/observable-todo\.service"\)\s*deploy_env = join/,
+    const templatefileCall = new RegExp(
+      [
+        String.raw`templatefile\("\$\{path\.module\}\/files\/cloud-init\.yaml\.tftpl", \{\s*`,
+        String.raw`deploy_script = file\("\$\{path\.module\}\/files\/deploy\.sh"\)\s*`,
+        String.raw`unit\s*= file\("\$\{path\.module\}\/files\/observable-todo\.service"\)\s*`,
+        'deploy_env = join',
+      ].join(''),
     );
+    expect(instance).toMatch(templatefileCall);
   });
 
   describe('variable validation (terraform plan of variables.tf alone)', () => {
@@ -143,7 +172,8 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
         {
           ...ok,
           ssm_secrets:
-            '{ "slack-pager-webhook-url" = { file = "slack_pager_webhook_url", env_var = "SLACK_PAGER_WEBHOOK_URL_FILE", owner_uid = 65534 } }',
+            '{ "slack-pager-webhook-url" = ' +
+            '{ file = "slack_pager_webhook_url", env_var = "SLACK_PAGER_WEBHOOK_URL_FILE", owner_uid = 65534 } }',
         },
       ],
       [

@@ -106,7 +106,7 @@ describe('composeDown: a real compose project', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('removes the network Compose left to an outside container (skipped as "still in use" with exit 0, or refused), and warns', async () => {
+  it('removes the network Compose left to an outside container (skipped as "still in use" with exit 0, or refused) and warns', async () => {
     await compose('up', '--detach');
     // A container of no compose project on the project's network: Compose leaves the network to it.
     outsider = await docker('run', '--detach', '--rm', '--network', `${project}_default`, IMAGE, 'sleep', 'infinity');

@@ -69,13 +69,11 @@ export async function removeProjectNetworks(project: string, options: { timeoutM
 export async function recoverRefusedNetworks(project: string, options: { timeoutMs?: number } = {}): Promise<void> {
   try {
     const disconnected = await removeProjectNetworks(project, options);
-    console.warn(
-      `[teardown] ${project}'s network outlived compose down; removed it after disconnecting: ${disconnected.join(', ') || 'nothing listed'}`,
-    );
+    const listed = disconnected.join(', ') || 'nothing listed';
+    console.warn(`[teardown] ${project}'s network outlived compose down; removed it after disconnecting: ${listed}`);
   } catch (error) {
-    console.warn(
-      `[teardown] ${project}'s network outlived compose down and the engine still refuses it; left behind: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const reason = error instanceof Error ? error.message : String(error);
+    console.warn(`[teardown] ${project}'s network outlived compose down and the engine still refuses it; left behind: ${reason}`);
   }
 }
 

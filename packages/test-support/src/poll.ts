@@ -18,7 +18,6 @@ export async function pollUntil<T>(
     }
     await sleep(options.intervalMs ?? 250);
   }
-  throw new Error(
-    `${options.what}: not reached in ${options.timeoutMs} ms (last value ${JSON.stringify(last)}${lastError instanceof Error ? `, last error ${lastError.message}` : ''})`,
-  );
+  const errorPart = lastError instanceof Error ? `, last error ${lastError.message}` : '';
+  throw new Error(`${options.what}: not reached in ${options.timeoutMs} ms (last value ${JSON.stringify(last)}${errorPart})`);
 }

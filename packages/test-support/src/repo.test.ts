@@ -3,8 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { COMPOSE_YAML_TAGS, parseCompose } from './repo.js';
 
 describe("Compose's YAML tags", () => {
-  const text =
-    'services:\n  a:\n    depends_on: !override\n      b: { condition: service_started }\n    ports: !reset []\n    command: !override [sh, -c, "true"]\n    user: !reset null\n';
+  const text = [
+    'services:',
+    '  a:',
+    '    depends_on: !override',
+    '      b: { condition: service_started }',
+    '    ports: !reset []',
+    '    command: !override [sh, -c, "true"]',
+    '    user: !reset null',
+    '',
+  ].join('\n');
 
   it('parse without a warning, where a plain parse warns about each tag', () => {
     expect(parseDocument(text, { customTags: COMPOSE_YAML_TAGS }).warnings).toEqual([]);

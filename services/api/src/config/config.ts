@@ -115,7 +115,8 @@ export const envSchema = z
     MIGRATE_ON_START: boolean
       .prefault('false')
       .describe(
-        'apply migrations at start-up (retried while PostgreSQL does not answer; readiness stays 503 with `"schema":"pending"` until done; any other failure exits 1)',
+        'apply migrations at start-up (retried while PostgreSQL does not answer; ' +
+          'readiness stays 503 with `"schema":"pending"` until done; any other failure exits 1)',
       ),
 
     CHAOS_ENDPOINTS: boolean.prefault('false').describe('the two drill endpoints (`true` in the compose stack)'),
@@ -123,7 +124,8 @@ export const envSchema = z
     TRUST_PROXY: trustProxy
       .prefault('false')
       .describe(
-        'which peers may set the client address (`X-Forwarded-For`): `false`, a hop count, or a comma-separated list of IPs, CIDRs, `loopback`/`linklocal`/`uniquelocal` and hostnames (resolved at start and every 30 s; `frontend` in compose)',
+        'which peers may set the client address (`X-Forwarded-For`): `false`, a hop count, or a comma-separated list of IPs, CIDRs, ' +
+          '`loopback`/`linklocal`/`uniquelocal` and hostnames (resolved at start and every 30 s; `frontend` in compose)',
       ),
     RATE_LIMIT_MAX: integer(0, 1_000_000).prefault('600').describe('requests per client per window; `0` switches the limit off'),
     RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).prefault('60000').describe('rate limit window'),

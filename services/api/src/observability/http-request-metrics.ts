@@ -119,7 +119,8 @@ export class HttpRequestMetrics {
         return Promise.resolve({ ...data, values });
       },
     };
-    // The registry reads name, help, type, aggregator, get(), getForPromString() and reset(); Metric's other members serve only prom-client's own classes.
+    // The registry reads name, help, type, aggregator, get(), getForPromString() and reset();
+    // Metric's other members serve only prom-client's own classes.
     return metric as unknown as Metric;
   }
 }
