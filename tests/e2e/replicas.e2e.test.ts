@@ -261,7 +261,8 @@ describe('two API replicas behind nginx', () => {
     );
     const after = Date.now() - started;
     console.log(
-      `[replicas] restarted ${victim} served a request through nginx ${(after / 1000).toFixed(1)} s after docker start; ${sent} requests, ${failed.length} failed`,
+      `[replicas] restarted ${victim} served a request through nginx ${(after / 1000).toFixed(1)} s after docker start; ` +
+        `${sent} requests, ${failed.length} failed`,
     );
     expect(reached).toBe(true);
     expect(failed).toEqual([]);
