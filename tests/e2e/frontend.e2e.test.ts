@@ -54,6 +54,44 @@ function get(url: string, headers: Record<string, string> = {}): Promise<HttpRes
   return getRawPath(origin, pathname + search, headers);
 }
 
+/** An IPv4 address as /proc/net/tcp writes it: the 32-bit value in host (little-endian) order, in hex. */
+function procNetAddress(ip: string): string {
+  return ip
+    .split('.')
+    .reverse()
+    .map((octet) => Number(octet).toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
+}
+
+/**
+ * The TCP connections between nginx and the API that the kernel still knows, open or in TIME_WAIT
+ * (which the side that closed keeps for 60 s), as nginx's ephemeral ports: read from both
+ * containers' /proc/net/tcp and tcp6 (IPv4-mapped there), so it does not matter which side closed.
+ */
+async function nginxToApiConnections(frontend: StartedTestContainer, api: StartedTestContainer): Promise<Set<string>> {
+  const address = async (container: StartedTestContainer) =>
+    procNetAddress(
+      (await docker('inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', container.getId())).trim(),
+    );
+  const [nginxIp, apiIp] = [await address(frontend), await address(api)];
+  const apiPort = (8000).toString(16).toUpperCase().padStart(4, '0');
+  const sockets = async (container: StartedTestContainer) =>
+    (await container.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'])).output
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => /^[0-9A-F]+:[0-9A-F]{4}$/.test(fields[1] ?? ''))
+      .map(([, local, remote]) => ({ local: local!.split(':'), remote: remote!.split(':') }));
+  const ports = new Set<string>();
+  for (const { local, remote } of await sockets(frontend)) {
+    if (remote[0]!.endsWith(apiIp) && remote[1] === apiPort && local[0]!.endsWith(nginxIp)) ports.add(local[1]!);
+  }
+  for (const { local, remote } of await sockets(api)) {
+    if (local[1] === apiPort && remote[0]!.endsWith(nginxIp)) ports.add(remote[1]!);
+  }
+  return ports;
+}
+
 /** The alert-drill endpoints in every spelling a client could send: case, percent-encoding, dot segments, slashes. */
 const DRILL_SPELLINGS = [
   '/api/simulate-error',
@@ -259,6 +297,18 @@ describe('frontend through nginx', () => {
       expect(missing.status).toBe(404);
       expect(missing.headers['x-request-id']).toBe(requestId);
       expect(JSON.parse(missing.body)).toMatchObject({ error: { code: 'NOT_FOUND', requestId } });
+    });
+
+    it('reuses its connections to the API (upstream keepalive): 200 requests open almost none', async () => {
+      await get(`${baseUrl}/api/todos?limit=1`);
+      const before = await nginxToApiConnections(frontend, api);
+      for (let i = 0; i < 200; i += 1) expect((await get(`${baseUrl}/api/todos?limit=1`)).status).toBe(200);
+      const after = await nginxToApiConnections(frontend, api);
+      const opened = [...after].filter((port) => !before.has(port)).length;
+      console.log(`[frontend] 200 requests through nginx opened ${opened} new connection(s) to the API (${before.size} known before)`);
+      // One worker (cpus: "1"): its pooled connection carries them all. Without a pool it would be 200.
+      expect(before.size).toBeGreaterThan(0);
+      expect(opened).toBeLessThanOrEqual(2);
     });
 
     it('generates a request id when the client sends none (or a malformed one) and hands it to the API', async () => {

@@ -233,4 +233,41 @@ describe('two API replicas behind nginx', () => {
     const count = await prometheus.query('service:up_replicas:count');
     expect(count.map((s) => s.value[1])).toEqual(['1']);
   });
+
+  it('finds a replica that starts again through DNS within seconds, and spreads requests over both again', async () => {
+    const victim = REPLICAS[1]!;
+    const started = Date.now();
+    await docker('start', stack.getContainer(victim).getId());
+    // Requests through nginx until one reaches the restarted replica (its log has the request id).
+    const failed: (number | string)[] = [];
+    let sent = 0;
+    const reached = await pollUntil(
+      async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 10; i += 1) {
+          sent += 1;
+          const response = await fetch(`${edge}/api/todos?limit=1`, { signal: AbortSignal.timeout(5_000) }).catch((error: Error) => error);
+          if (response instanceof Error) failed.push(response.name);
+          else {
+            await response.arrayBuffer();
+            if (response.status === 200) ids.push(response.headers.get('x-request-id')!);
+            else failed.push(response.status);
+          }
+        }
+        const logs = await docker('logs', stack.getContainer(victim).getId());
+        return ids.some((id) => logs.includes(`"http.request.id":"${id}"`));
+      },
+      (found) => found,
+      { timeoutMs: MINUTE, intervalMs: 200, what: `a request through nginx served by the restarted ${victim}` },
+    );
+    const after = Date.now() - started;
+    console.log(
+      `[replicas] restarted ${victim} served a request through nginx ${(after / 1000).toFixed(1)} s after docker start; ` +
+        `${sent} requests, ${failed.length} failed`,
+    );
+    expect(reached).toBe(true);
+    expect(failed).toEqual([]);
+    // Its DNS record appears at start; nginx asks again once the old answer's valid= time is over.
+    expect(after).toBeLessThan(RESOLVER_VALID_MS + 10_000);
+  });
 });
