@@ -7,6 +7,7 @@
 import { chaosKind, type LoadConfig } from './config.ts';
 import {
   createTodo,
+  deleteLeftover,
   deleteTodo,
   editTodo,
   isApiError,
@@ -125,6 +126,6 @@ export function sweep(t: Transport, config: LoadConfig, prefix: string): number 
     for (const item of page.items) if (item.title.startsWith(prefix)) leftovers.push(item.id);
     if (page.items.length < 100) break;
   }
-  for (const id of leftovers) t.send(deleteTodo(config.baseUrl, id), { name: '/api/todos/:id', flow: 'teardown' });
+  for (const id of leftovers) t.send(deleteLeftover(config.baseUrl, id), { name: '/api/todos/:id', flow: 'teardown' });
   return leftovers.length;
 }
