@@ -95,7 +95,7 @@ export function k6Script(shape: ShapeName) {
   /** Deletes what iterations cut short (graceful stop, abort) left behind: every todo titled with this run's id. */
   function teardown(data: SetupData): void {
     if (data === undefined) return;
-    const swept = flows.sweep(transport, config, `k6 ${data.runId} `);
+    const swept = flows.sweepUntilClean(transport, config, `k6 ${data.runId} `);
     // k6's console is its log, the one place a run reports this.
     // eslint-disable-next-line no-console
     if (swept > 0) console.log(`teardown: deleted ${swept} todos that interrupted iterations left`);
