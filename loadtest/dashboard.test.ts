@@ -54,4 +54,20 @@ describe('the k6 dashboard', () => {
     expect(used.length).toBeGreaterThan(0);
     for (const stat of used) expect(sent).toContain(stat);
   });
+
+  // Checked against a real k6 2.2 run's remote write: k6 creates a counter's series at its first sample, so
+  // k6_dropped_iterations_total does not exist in a run that dropped nothing, and a bare query draws no line.
+  it('draws dropped iterations as 0 while a run is active, not as no data, when k6 dropped none', () => {
+    const panel = graphs.find((p) => p.title.startsWith('k6: VUs'));
+    const dropped = panel?.targets?.find((t) => t.expr.includes('k6_dropped_iterations_total'));
+    expect(dropped?.expr).toMatch(/k6_dropped_iterations_total.* or .*k6_vus/);
+  });
+
+  // One series per method and status under each route: the panel's max over them is at or above the route's
+  // p95 the threshold judges (a mixture's p95 never exceeds the largest of its parts'), and says so.
+  it("says that a route's p95 line is the highest of its method and status series", () => {
+    const panel = graphs.find((p) => p.title.startsWith('k6: latency p95'));
+    expect(panel?.targets?.map((t) => t.expr).join(' ')).toMatch(/max by \(name\)/);
+    expect((panel as Panel & { description?: string }).description).toMatch(/highest .* method and status/);
+  });
 });

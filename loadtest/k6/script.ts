@@ -53,11 +53,14 @@ const transport: flows.Transport = {
 };
 
 export function k6Script(shape: ShapeName) {
-  const { config, options } = buildOptions(shape, __ENV);
+  // setup() and the rest read `scenarios`, the script's own copy, never `options`:
+  // k6 replaces the exported object's values after init (see ShapeOptions in lib/options.ts).
+  const { config, options, scenarios } = buildOptions(shape, __ENV);
   function setup(): SetupData {
     const problems: string[] = [];
+    // exec.test.options is a plain copy of k6's consolidated options: its scenario names are real.
     const running = Object.keys(exec.test.options.scenarios ?? {});
-    const overridden = scenarioOverrideProblem(scenarioNames(options), running);
+    const overridden = scenarioOverrideProblem(scenarioNames(scenarios), running);
     if (overridden !== undefined) problems.push(overridden);
 
     // Tagged `setup`, so the probes stay out of the user flow's thresholds.
@@ -65,8 +68,8 @@ export function k6Script(shape: ShapeName) {
     const stackIssue = stackProblem(toProbe(stack));
     if (stackIssue !== undefined) problems.push(stackIssue);
 
-    let peak = peakRequestsPerMinute(options.scenarios!.user!, 'user', config);
-    const chaos = options.scenarios?.chaos;
+    let peak = peakRequestsPerMinute(scenarios.user, 'user', config);
+    const chaos = scenarios.chaos;
     if (chaos !== undefined) {
       peak += peakRequestsPerMinute(chaos, 'chaos', config);
       const drill = send(simulateLatency(config.chaosBaseUrl, 0), { name: '/api/simulate-latency', flow: 'setup' });
@@ -92,7 +95,7 @@ export function k6Script(shape: ShapeName) {
   /** Deletes what iterations cut short (graceful stop, abort) left behind: every todo titled with this run's id. */
   function teardown(data: SetupData): void {
     if (data === undefined) return;
-    const swept = flows.sweep(transport, config, `k6 ${data.runId} `);
+    const swept = flows.sweepUntilClean(transport, config, `k6 ${data.runId} `);
     // k6's console is its log, the one place a run reports this.
     // eslint-disable-next-line no-console
     if (swept > 0) console.log(`teardown: deleted ${swept} todos that interrupted iterations left`);
@@ -103,7 +106,7 @@ export function k6Script(shape: ShapeName) {
    * default function; setup() has refused it already, this is the backstop.
    */
   function replacedScenarios(): void {
-    exec.test.abort(scenarioOverrideProblem(scenarioNames(options), ['default']));
+    exec.test.abort(scenarioOverrideProblem(scenarioNames(scenarios), ['default']));
   }
 
   function handleSummary(data: SummaryData): Record<string, string> {

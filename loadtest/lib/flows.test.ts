@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.ts';
-import { chaosFlow, sweep, userFlow, type Answer, type Transport } from './flows.ts';
+import { chaosFlow, sweep, sweepUntilClean, userFlow, type Answer, type Transport } from './flows.ts';
 import type { RequestSpec, Todo } from './requests.ts';
 
 /**
@@ -160,5 +160,48 @@ describe('the teardown sweep', () => {
       'GET frontend:8080/api/todos?limit=100&offset=0',
       'GET frontend:8080/api/todos?limit=100&offset=100',
     ]);
+  });
+
+  // Seen under a real k6 after a breakpoint abort: a request of an interrupted iteration still deleted its todo
+  // after the sweep had listed it, and the sweep's DELETE answered 404, counted as a failed request of the run.
+  it('takes a 404 for a todo already gone as done, not as a failed request', () => {
+    const deletes: RequestSpec[] = [];
+    const api = new MemoryApi((spec) => {
+      if (spec.method === 'DELETE') deletes.push(spec);
+      return undefined;
+    });
+    api.seed('k6 run1 vu1 it0');
+    expect(sweep(api, config, 'k6 run1 ')).toBe(1);
+    expect(deletes.map((d) => d.expectedStatuses)).toEqual([[204, 404]]);
+  });
+
+  // Seen under a real k6: each aborted breakpoint run left 2 todos, created by POSTs of interrupted iterations
+  // that the API answered after teardown's sweep had listed the todos.
+  it('sweeps again after a pause while the last pass found something, so late creates are caught too', () => {
+    let late = 2;
+    const api: MemoryApi = new MemoryApi((spec) => {
+      // While the first pass deletes, requests still in the API's queue create todos of the run.
+      if (spec.method === 'DELETE' && late > 0) {
+        late -= 1;
+        api.seed(`k6 run1 vu9 it${late}`);
+      }
+      return undefined;
+    });
+    for (let i = 0; i < 5; i += 1) api.seed(`k6 run1 vu1 it${i}`);
+    api.seed("someone's todo");
+    expect(sweepUntilClean(api, config, 'k6 run1 ')).toBe(7);
+    expect([...api.todos.values()].map((t) => t.title)).toEqual(["someone's todo"]);
+    // Pass 1 found 5 (2 more arrived meanwhile), pass 2 found those 2, pass 3 found none.
+    expect(api.pauses).toEqual([5, 5]);
+  });
+
+  it('stops after a bounded number of passes when something keeps creating', () => {
+    const api: MemoryApi = new MemoryApi((spec) => {
+      if (spec.method === 'DELETE') api.seed('k6 run1 again');
+      return undefined;
+    });
+    api.seed('k6 run1 first');
+    expect(sweepUntilClean(api, config, 'k6 run1 ')).toBe(5);
+    expect(api.pauses).toEqual([5, 5, 5, 5]);
   });
 });

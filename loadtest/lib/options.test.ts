@@ -7,8 +7,19 @@ import { SHAPE_NAMES } from './shapes.ts';
 
 describe('buildOptions', () => {
   it('runs the user flow only, unless a chaos share is asked for', () => {
-    expect(scenarioNames(buildOptions('average', {}).options)).toEqual(['user']);
-    expect(scenarioNames(buildOptions('average', { CHAOS_SHARE: '0.2' }).options)).toEqual(['user', 'chaos']);
+    expect(scenarioNames(buildOptions('average', {}).scenarios)).toEqual(['user']);
+    expect(scenarioNames(buildOptions('average', { CHAOS_SHARE: '0.2' }).scenarios)).toEqual(['user', 'chaos']);
+  });
+
+  it('exports a copy of the scenarios: replacing or changing the exported ones, as k6 does after init, leaves the script its own', () => {
+    const { options, scenarios } = buildOptions('average', { CHAOS_SHARE: '0.2' });
+    expect(options.scenarios).toEqual(scenarios);
+    const user = options.scenarios!.user as { stages: unknown[] };
+    user.stages.length = 0;
+    options.scenarios = {};
+    expect(scenarios.user.executor).toBe('ramping-arrival-rate');
+    expect(scenarioNames(scenarios)).toEqual(['user', 'chaos']);
+    expect((scenarios.user as { stages: unknown[] }).stages.length).toBe(3);
   });
 
   it.each(SHAPE_NAMES)('%s tags every series with the shape and drops the per-URL tag', (shape) => {

@@ -41,8 +41,23 @@ export function buildThresholds(shape: ShapeName, chaos: boolean, objectives: Ob
   return thresholds;
 }
 
+/** The scenarios the script built: the user flow's, and the chaos flow's when it is on. */
+export interface ShapeScenarios {
+  user: Scenario;
+  chaos?: Scenario;
+}
+
 export interface ShapeOptions {
   config: LoadConfig;
+  /**
+   * The script's own copy of its scenarios, for setup() and the rest of the
+   * run. Not `options.scenarios`: after init k6 sets every option it read back
+   * onto the exported `options` object as its own Go value (internal/js/bundle.go,
+   * manipulateOptions), and the scenarios' value there has its methods as keys
+   * (getFullExecutionRequirements, getSortedConfigs, ...), not `user`.
+   */
+  scenarios: Readonly<ShapeScenarios>;
+  /** What the entry file exports as `options`; k6 owns it once init ends, so the script never reads it back. */
   options: Options;
 }
 
@@ -51,12 +66,13 @@ export function buildOptions(shape: ShapeName, env: Env): ShapeOptions {
   const config = parseConfig(env);
   const user = userScenario(shape, config);
   const chaos = chaosScenario(user, config);
-  const scenarios: Record<string, Scenario> = { user };
-  if (chaos !== undefined) scenarios.chaos = chaos;
+  const scenarios: ShapeScenarios = chaos === undefined ? { user } : { user, chaos };
   return {
     config,
+    scenarios: Object.freeze(scenarios),
     options: {
-      scenarios,
+      // A copy: what k6 does to the exported object cannot reach the script's own.
+      scenarios: JSON.parse(JSON.stringify(scenarios)) as Record<string, Scenario>,
       thresholds: buildThresholds(shape, chaos !== undefined),
       // Every series carries the shape, so Prometheus and the dashboard tell runs apart.
       tags: { shape },
@@ -72,6 +88,6 @@ export function buildOptions(shape: ShapeName, env: Env): ShapeOptions {
 }
 
 /** The scenario names buildOptions produced: what setup() expects k6 to be running. */
-export function scenarioNames(options: Options): string[] {
-  return Object.keys(options.scenarios ?? {});
+export function scenarioNames(scenarios: Readonly<ShapeScenarios>): string[] {
+  return Object.keys(scenarios);
 }

@@ -45,6 +45,31 @@ describe('verdict', () => {
     expect(verdict('smoke', data(false)).passed).toBe(false);
     expect(verdict('smoke', { metrics: {} }).passed).toBe(false);
   });
+
+  // What k6 2.2 hands handleSummary() when setup() throws: the setup probe's one
+  // request, no iteration, and every threshold "ok" on a submetric with no samples.
+  const neverStarted: SummaryData = {
+    metrics: {
+      http_reqs: { type: 'counter', values: { count: 1, rate: 10.9 } },
+      'checks{flow:user}': { type: 'rate', values: { passes: 0, fails: 0, rate: 0 }, thresholds: { 'rate>0.995': { ok: true } } },
+      'http_req_failed{flow:user}': { type: 'rate', values: { passes: 0, fails: 0, rate: 0 }, thresholds: { 'rate<0.005': { ok: true } } },
+    },
+    state: { testRunDurationMs: 92 },
+  };
+
+  it('fails a run in which no iteration ran (setup() stopped it), though k6 calls its thresholds ok', () => {
+    const v = verdict('smoke', neverStarted);
+    expect(v.passed).toBe(false);
+    expect(v.problem).toMatch(/no iteration ran/);
+    const text = textReport(v);
+    expect(text.split('\n')[0]).toBe("k6 smoke: FAILED: no iteration ran (setup() stopped the run, or it was aborted first: see k6's log)");
+  });
+
+  it('shows a rate threshold without samples as no value, not as 0.00% ok', () => {
+    const v = verdict('smoke', neverStarted);
+    expect(v.thresholds.map((t) => t.value)).toEqual([undefined, undefined]);
+    expect(textReport(v)).toMatch(/checks\{flow:user\}\s+rate>0\.995\s+-\s+ok/);
+  });
 });
 
 describe('the report files', () => {

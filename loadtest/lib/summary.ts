@@ -25,6 +25,8 @@ export interface ThresholdResult {
 export interface Verdict {
   shape: string;
   passed: boolean;
+  /** Why the run failed besides its thresholds, e.g. that no iteration ran. */
+  problem?: string;
   thresholds: ThresholdResult[];
   totals: {
     requests: number;
@@ -41,25 +43,36 @@ function aggregateOf(condition: string): string {
   return condition.split(/[<>=!]/)[0]?.trim() ?? condition;
 }
 
+/** A rate with neither passes nor fails had no sample: k6 reports it as 0 and its thresholds as ok. */
+function sampled(entry: SummaryMetric): boolean {
+  return !(entry.type === 'rate' && entry.values.passes === 0 && entry.values.fails === 0);
+}
+
 export function verdict(shape: string, data: SummaryData): Verdict {
   const thresholds: ThresholdResult[] = [];
   for (const [metric, entry] of Object.entries(data.metrics)) {
     for (const [condition, result] of Object.entries(entry.thresholds ?? {})) {
-      thresholds.push({ metric, condition, value: entry.values[aggregateOf(condition)], ok: result.ok });
+      const value = sampled(entry) ? entry.values[aggregateOf(condition)] : undefined;
+      thresholds.push({ metric, condition, value, ok: result.ok });
     }
   }
   thresholds.sort((a, b) => a.metric.localeCompare(b.metric) || a.condition.localeCompare(b.condition));
   const m = data.metrics;
   const durationMs = data.state?.testRunDurationMs;
+  const iterations = m.iterations?.values.count ?? 0;
+  // k6 still calls handleSummary() when setup() throws, with every threshold
+  // "ok" on submetrics that got no sample: such a run must not read as passed.
+  const problem = iterations === 0 ? "no iteration ran (setup() stopped the run, or it was aborted first: see k6's log)" : undefined;
   return {
     shape,
     // No threshold at all would make "passed" meaningless: the options always define some.
-    passed: thresholds.length > 0 && thresholds.every((t) => t.ok),
+    passed: problem === undefined && thresholds.length > 0 && thresholds.every((t) => t.ok),
+    ...(problem === undefined ? {} : { problem }),
     thresholds,
     totals: {
       requests: m.http_reqs?.values.count ?? 0,
       failedRatio: m.http_req_failed?.values.rate,
-      iterations: m.iterations?.values.count ?? 0,
+      iterations,
       droppedIterations: m.dropped_iterations?.values.count ?? 0,
       checksRatio: m.checks?.values.rate,
       durationSeconds: durationMs === undefined ? undefined : durationMs / 1000,
@@ -93,7 +106,7 @@ export function textReport(v: Verdict): string {
   const t = v.totals;
   const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
   const lines = [
-    `k6 ${v.shape}: ${v.passed ? 'PASSED' : 'FAILED'}`,
+    `k6 ${v.shape}: ${v.passed ? 'PASSED' : 'FAILED'}${v.problem === undefined ? '' : `: ${v.problem}`}`,
     '',
     table([
       ['requests', 'failed', 'checks ok', 'iterations', 'dropped', 'duration'],

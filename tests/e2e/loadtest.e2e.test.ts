@@ -14,6 +14,7 @@ import { image } from '@observable-todo/test-support/images';
 import { repoRoot } from '@observable-todo/test-support/repo';
 import { pollUntil } from '@observable-todo/test-support/poll';
 import { docker } from '@observable-todo/test-support/docker';
+import { dockerEnv } from '@observable-todo/test-support/docker-env';
 import { mappedUrl, startStack, stopStack } from '@observable-todo/test-support/compose-stack';
 import { imageAvailability } from '@observable-todo/test-support/image-availability';
 import { PrometheusClient } from '@observable-todo/test-support/prometheus-client';
@@ -59,7 +60,7 @@ describe('load testing on the compose stack', () => {
       ['compose', '-f', 'compose.yaml', '--profile', 'loadtest', 'config', '--format', 'json'],
       {
         cwd: repoRoot,
-        env: { ...process.env, K6_RESULTS_DIR: resultsDir },
+        env: dockerEnv({ K6_RESULTS_DIR: resultsDir }),
       },
     );
     const config = JSON.parse(stdout) as { services: Record<string, { networks?: Record<string, unknown>; image?: string }> };
@@ -115,13 +116,14 @@ describe('load testing on the compose stack', () => {
         ],
         {
           cwd: repoRoot,
-          env: {
-            ...process.env,
+          // Only these and what the docker CLI needs: Vitest's process.env holds BASE_URL=/ (Vite's),
+          // which compose would hand to k6 as its target (packages/test-support/src/docker-env.ts).
+          env: dockerEnv({
             K6_UID: String(process.getuid?.() ?? 12345),
             K6_GID: String(process.getgid?.() ?? 12345),
             K6_RESULTS_DIR: resultsDir,
             THINK_TIME_SECONDS: '0.1',
-          },
+          }),
           maxBuffer: 32 * 1024 * 1024,
         },
       ).catch((error: { code: number; stdout: string; stderr: string }) => error);
