@@ -84,6 +84,36 @@ describe('todos CRUD', () => {
     await api().get('/api/todos?limit=100').expect(200);
   });
 
+  it('answers the total past the last page too, where the page itself has no row', async () => {
+    for (const [title, completed] of [
+      ['a', false],
+      ['b', true],
+      ['c', false],
+    ] as const) {
+      await createTodo(title, completed);
+    }
+    await api().get('/api/todos?offset=3').expect(200, { items: [], total: 3, limit: 50, offset: 3 });
+    await api().get('/api/todos?limit=1&offset=1000').expect(200, { items: [], total: 3, limit: 1, offset: 1000 });
+    await api().get('/api/todos?completed=true&offset=1').expect(200, { items: [], total: 1, limit: 50, offset: 1 });
+    await api().get('/api/todos?completed=false&offset=5').expect(200, { items: [], total: 2, limit: 50, offset: 5 });
+  });
+
+  it('writes a todo the same way on create, read and list: its fields in order, ISO timestamps', async () => {
+    const created = await api().post('/api/todos').send({ title: 'shape' }).expect(201);
+    const read = await api()
+      .get(`/api/todos/${(created.body as { id: number }).id}`)
+      .expect(200);
+    const listed = await api().get('/api/todos').expect(200);
+    const fields = ['id', 'title', 'completed', 'createdAt', 'updatedAt'];
+    for (const text of [created.text, read.text, JSON.stringify((listed.body as { items: unknown[] }).items[0])]) {
+      const todo = JSON.parse(text) as Record<string, unknown>;
+      expect(Object.keys(todo)).toEqual(fields);
+      expect(todo.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(todo.updatedAt).toBe(todo.createdAt);
+    }
+    expect(read.text).toBe(created.text);
+  });
+
   it('updates title and completed, bumping updatedAt', async () => {
     const todo = await createTodo('draft');
     const updated = await api().patch(`/api/todos/${todo.id}`).send({ title: ' final ', completed: true }).expect(200);
