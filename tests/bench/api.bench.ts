@@ -41,8 +41,8 @@ const FILES = ['deploy/compose/app.yaml', 'deploy/compose/debug.yaml'];
 /** The rate limiter is off in every stack (it would answer 429 to a load test); nothing else differs from the shipped stack. */
 const NO_LIMIT = { API_RATE_LIMIT_MAX: '0' };
 const BASE_IMAGE = image('NODE_IMAGE');
-/** BENCH_ONLY=floor,metrics runs some sections (floor, floor-data, edge, data, metrics, replicas); memory is reported for what ran. */
-const ALL_SECTIONS = ['floor', 'floor-data', 'edge', 'data', 'metrics', 'replicas'];
+/** BENCH_ONLY=floor,metrics runs some sections (floor, floor-data, edge, access-log, data, metrics, replicas); memory is reported for what ran. */
+const ALL_SECTIONS = ['floor', 'floor-data', 'edge', 'access-log', 'data', 'metrics', 'replicas'];
 const SECTIONS = new Set((process.env.BENCH_ONLY ?? ALL_SECTIONS.join(',')).split(',').map((name) => name.trim()));
 for (const name of SECTIONS)
   if (!ALL_SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section "${name}"; known: ${ALL_SECTIONS.join(', ')}`);
@@ -542,7 +542,32 @@ async function main(): Promise<void> {
       report.data.edge = edge;
     }
 
-    // 5: the data path, direct and through nginx.
+    // 5: what the access log costs on a data route: the API as shipped against the same with ACCESS_LOG=false.
+    if (SECTIONS.has('access-log')) {
+      const quiet = await startStack({ files: FILES, services: ['db', 'api'], env: { ...NO_LIMIT, API_ACCESS_LOG: 'false' } });
+      stacks.push(quiet);
+      const quietId = quiet.getContainer('api-1').getId();
+      await limitCpu(quietId);
+      const quietUrl = await reach(quietId, 8000, mappedUrl(quiet, 'api-1', 8000));
+      await waitReady(quietUrl, '/health/ready');
+      await seed(quietUrl);
+      replicas.push(await Replica.of('api, ACCESS_LOG=false', quietId, quietUrl));
+      const logged = await versus(
+        'GET /api/todos/:id',
+        { name: 'access log on', url: apiUrl, request: oneRow(), pid: replicas[0]!.pid },
+        { name: 'ACCESS_LOG=false', url: quietUrl, request: oneRow(), pid: await nodePid(quietId) },
+      );
+      await sampleAll();
+      const [on, off] = logged.measured;
+      // The log's share of the API's CPU per request, round by round: 1 - off/on.
+      const share = spread(on.cpuUsByRound!.map((cpu, round) => 1 - off.cpuUsByRound![round]! / cpu));
+      report.section("The access log's share: GET /api/todos/:id with and without it", Report.measuredRows(logged.measured), [
+        `access log share of the API's CPU per request ${showSpread({ median: share.median * 100, min: share.min * 100, max: share.max * 100 }, 1)}%; on/off throughput from CPU per request ${logged.cpu === undefined ? 'n/a' : showSpread(logged.cpu, 2)}, saturated req/s ${showSpread(logged.rps, 2)}${logged.failures > 0 ? `; FAILED: ${logged.failures} non-2xx or socket errors` : ''}`,
+      ]);
+      report.data.accessLog = { ...logged, share };
+    }
+
+    // 6: the data path, direct and through nginx.
     if (SECTIONS.has('data')) {
       const dataPath = await compare([
         { name: 'GET /api/todos?limit=20, direct', url: apiUrl, request: PAGE },
@@ -559,7 +584,7 @@ async function main(): Promise<void> {
       report.data.dataPath = dataPath;
     }
 
-    // 6: /metrics at realistic cardinality.
+    // 7: /metrics at realistic cardinality.
     if (SECTIONS.has('metrics')) {
       await driveEveryRoute(apiUrl);
       const render = await metricsRender(apiId, apiUrl, Number(process.env.BENCH_SCRAPES ?? 50));
@@ -607,7 +632,7 @@ async function main(): Promise<void> {
       report.data.metrics = { ...render, renderMs, fromHost, p95, ready, lagMs: lag };
     }
 
-    // 7: one versus two replicas behind nginx.
+    // 8: one versus two replicas behind nginx.
     if (SECTIONS.has('replicas')) {
       const two = await startStack({ files: FILES, services: ['db', 'api', 'frontend'], env: NO_LIMIT, scale: { api: 2 } });
       stacks.push(two);
@@ -631,7 +656,7 @@ async function main(): Promise<void> {
       report.data.scaling = scaling;
     }
 
-    // 8: memory per replica, with a last sample so every section that ran is in the peaks.
+    // 9: memory per replica, with a last sample so every section that ran is in the peaks.
     await sampleAll();
     const memoryRows = [['replica', 'idle RSS', 'idle heap used', 'peak RSS', 'peak heap used/total', 'worst case (heap limit + outside)']];
     let worstWorstCase = 0;
