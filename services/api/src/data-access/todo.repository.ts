@@ -12,13 +12,22 @@ function toTodo(record: TodoRecord): Todo {
     id: record.id,
     title: record.title,
     completed: record.completed,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
   };
 }
 
-/** A Todo as node-postgres returns it: the columns aliased to the API's names, timestamps parsed to Date. */
-const COLUMNS = 'id, title, completed, created_at AS "createdAt", updated_at AS "updatedAt"';
+/**
+ * A Todo as the API writes it: the columns aliased to the API's names, the
+ * timestamps formatted by PostgreSQL exactly as Date#toISOString writes them
+ * (UTC, milliseconds truncated). Parsing 40 timestamps of a page into Dates and
+ * formatting them again in JSON.stringify through toJSON cost the list page
+ * about 60 µs (postgres-date 2.7% and the page's stringify 7.4% of a CPU
+ * profile); stringifying a page of 20 with ISO strings instead of Dates
+ * measured 6 against 38 µs in-process.
+ */
+const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const COLUMNS = `id, title, completed, ${ISO('created_at')} AS "createdAt", ${ISO('updated_at')} AS "updatedAt"`;
 
 /** The connection Sequelize's pool hands out for PostgreSQL: a node-postgres Client. */
 interface PgClient {

@@ -98,6 +98,25 @@ describe('todos CRUD', () => {
     await api().get('/api/todos?completed=false&offset=5').expect(200, { items: [], total: 2, limit: 50, offset: 5 });
   });
 
+  it('formats stored timestamps as Date#toISOString does: UTC, milliseconds truncated, on read, list and update', async () => {
+    const todo = await createTodo('timestamps');
+    for (const [stored, written] of [
+      ['2026-01-02 03:04:05.678999+00', '2026-01-02T03:04:05.678Z'],
+      ['2026-12-31 23:59:59.999999-02', '2027-01-01T01:59:59.999Z'],
+      ['2026-06-01 00:00:00+05:30', '2026-05-31T18:30:00.000Z'],
+    ] as [string, string][]) {
+      await service.sequelize.query('UPDATE todos SET created_at = $1 WHERE id = $2', { bind: [stored, todo.id] });
+      expect(new Date(Date.parse(written)).toISOString()).toBe(written);
+      expect(((await api().get(`/api/todos/${todo.id}`).expect(200)).body as { createdAt: string }).createdAt).toBe(written);
+      const listed = (await api().get('/api/todos').expect(200)).body as { items: { id: number; createdAt: string }[] };
+      expect(listed.items.find((item) => item.id === todo.id)?.createdAt).toBe(written);
+      // The update goes through Sequelize's model (a Date), and must write the same string.
+      expect(
+        ((await api().patch(`/api/todos/${todo.id}`).send({ completed: true }).expect(200)).body as { createdAt: string }).createdAt,
+      ).toBe(written);
+    }
+  });
+
   it('writes a todo the same way on create, read and list: its fields in order, ISO timestamps', async () => {
     const created = await api().post('/api/todos').send({ title: 'shape' }).expect(201);
     const read = await api()
