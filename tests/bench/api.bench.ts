@@ -22,7 +22,18 @@ import { image } from '@observable-todo/test-support/images';
 import { docker } from '@observable-todo/test-support/docker';
 import { mappedUrl, publishedUrl, startStack, stopStack, v8HeapLimitBytes } from '@observable-todo/test-support/compose-stack';
 import { repoRoot } from '@observable-todo/test-support/repo';
-import { compare, CONNECTIONS, pairedRatio, RATE_SHARE, ROUNDS, SECONDS, spread, type Measured } from './runner.js';
+import {
+  compare,
+  CONNECTIONS,
+  pairedRatio,
+  RATE_SHARE,
+  ROUNDS,
+  SECONDS,
+  spread,
+  type Contender,
+  type Measured,
+  type Spread,
+} from './runner.js';
 import { mib, Report, showSpread } from './report.js';
 
 const SEEDED_TODOS = 200;
@@ -30,8 +41,11 @@ const FILES = ['deploy/compose/app.yaml', 'deploy/compose/debug.yaml'];
 /** The rate limiter is off in every stack (it would answer 429 to a load test); nothing else differs from the shipped stack. */
 const NO_LIMIT = { API_RATE_LIMIT_MAX: '0' };
 const BASE_IMAGE = image('NODE_IMAGE');
-/** BENCH_ONLY=floor,metrics runs some sections (floor, data, metrics, replicas); memory is reported for what ran. */
-const ALL_SECTIONS = ['floor', 'data', 'metrics', 'replicas'];
+/**
+ * BENCH_ONLY=floor,metrics runs some sections (floor, floor-data, edge, access-log, data, metrics, replicas);
+ * memory is reported for what ran.
+ */
+const ALL_SECTIONS = ['floor', 'floor-data', 'edge', 'access-log', 'data', 'metrics', 'replicas'];
 const SECTIONS = new Set((process.env.BENCH_ONLY ?? ALL_SECTIONS.join(',')).split(',').map((name) => name.trim()));
 for (const name of SECTIONS)
   if (!ALL_SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section "${name}"; known: ${ALL_SECTIONS.join(', ')}`);
@@ -160,14 +174,27 @@ async function reach(containerId: string, port: number, published: string): Prom
   return published;
 }
 
-/** A bench-only container on the API's base image, limit and NODE_OPTIONS, serving a file from tests/bench/baselines. */
-async function baseline(file: string, memory: number, nodeOptions: string): Promise<{ id: string; url: string }> {
+/**
+ * Every contender gets one CPU: the issue's figures are per CPU, nginx ships
+ * with `cpus: "1"`, and the API's compose service has no CPU limit of its own,
+ * so the bench sets it on each API container it starts (`docker update`, the
+ * same CFS quota as `--cpus 1`) and runs the baselines with `--cpus 1`.
+ */
+const CPUS = '1';
+async function limitCpu(containerId: string): Promise<void> {
+  await docker('update', '--cpus', CPUS, containerId);
+}
+
+/** A bench-only container on the API's base image, CPU and memory limit and NODE_OPTIONS, serving a file from tests/bench/baselines. */
+async function baseline(file: string, memory: number, nodeOptions: string, extra: string[] = []): Promise<{ id: string; url: string }> {
   const id = (
     await docker(
       'run',
       '-d',
       '--rm',
       '--init',
+      '--cpus',
+      CPUS,
       '--memory',
       String(memory),
       '--env',
@@ -180,6 +207,7 @@ async function baseline(file: string, memory: number, nodeOptions: string): Prom
       '127.0.0.1::8000',
       '--label',
       'observable-todo.bench=true',
+      ...extra,
       BASE_IMAGE,
       'node',
       `/app/baselines/${file}`,
@@ -188,6 +216,30 @@ async function baseline(file: string, memory: number, nodeOptions: string): Prom
   const published = await publishedUrl(id, 8000);
   await waitReady(published, '/health/live');
   return { id, url: await reach(id, 8000, published) };
+}
+
+/**
+ * The node:http + node-postgres floor on the API's own database: the API
+ * container's network, its secrets volume and uid (the password file is the
+ * API's, readable by its owner only), so it reads the same rows as `todo_api`.
+ */
+async function pgFloor(apiId: string, memory: number, nodeOptions: string): Promise<{ id: string; url: string }> {
+  const networks = Object.keys(JSON.parse(await docker('inspect', '--format', '{{json .NetworkSettings.Networks}}', apiId)) as object);
+  const mounts = JSON.parse(await docker('inspect', '--format', '{{json .Mounts}}', apiId)) as { Name?: string; Destination: string }[];
+  const secrets = mounts.find((mount) => mount.Destination === '/run/app-secrets')?.Name;
+  if (networks[0] === undefined || secrets === undefined) throw new Error(`cannot find the API's network or secrets volume (${apiId})`);
+  const env = JSON.parse(await docker('inspect', '--format', '{{json .Config.Env}}', apiId)) as string[];
+  const setting = (name: string) => env.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
+  const user = (await docker('inspect', '--format', '{{.Config.User}}', apiId)).trim();
+  return baseline('pg-floor.mjs', memory, nodeOptions, [
+    '--network',
+    networks[0],
+    '--user',
+    user,
+    '--volume',
+    `${secrets}:/run/app-secrets:ro`,
+    ...['DB_HOST', 'DB_NAME', 'DB_USER', 'DB_PASSWORD_FILE'].flatMap((name) => ['--env', `${name}=${setting(name)}`]),
+  ]);
 }
 
 /** Every route and status code the API knows, so /metrics carries its real cardinality. */
@@ -288,6 +340,43 @@ async function metricsRender(
   return { ms: inside.metrics, readyMs: inside.ready, fromHostMs, lagMs, series, bytes: Buffer.byteLength(text) };
 }
 
+/**
+ * Back to the seeded rows before a list page is measured: every insert a
+ * section made would otherwise grow the count the page carries, so the figure
+ * would depend on which sections ran before. As the image's superuser over the
+ * local socket (trusted there), in the stack's db container.
+ */
+async function trimToSeed(dbId: string): Promise<void> {
+  await docker('exec', dbId, 'psql', '-U', 'todo', '-d', 'todo', '-qc', `DELETE FROM todos WHERE id > ${SEEDED_TODOS}`);
+  await docker('exec', dbId, 'psql', '-U', 'todo', '-d', 'todo', '-qc', 'VACUUM todos');
+}
+
+/** One route, the API against a baseline, interleaved: paired ratios of throughput and CPU per request, p99 at a fixed rate. */
+interface Versus {
+  route: string;
+  measured: [Measured, Measured];
+  /** API / other, saturated req/s, round by round. */
+  rps: Spread;
+  /** Throughput from CPU per request: the other's CPU per request over the API's, round by round. */
+  cpu?: Spread;
+  /** API p99 / other p99 at the same fixed rate (medians over rounds). */
+  p99: number;
+  failures: number;
+}
+
+async function versus(route: string, api: Contender, other: Contender): Promise<Versus> {
+  const measured = (await compare([api, other])) as [Measured, Measured];
+  const [a, b] = measured;
+  return {
+    route,
+    measured,
+    rps: pairedRatio(a.rpsByRound, b.rpsByRound),
+    ...(a.cpuUsByRound && b.cpuUsByRound ? { cpu: pairedRatio(b.cpuUsByRound, a.cpuUsByRound) } : {}),
+    p99: a.p99.median / b.p99.median,
+    failures: a.failures + b.failures,
+  };
+}
+
 const ratio = (a: number, b: number): string => (a / b).toFixed(2);
 
 async function main(): Promise<void> {
@@ -300,6 +389,7 @@ async function main(): Promise<void> {
     // Stack "on": the API as shipped, with nginx in front. Built first, so the others reuse its images.
     const on = await startStack({ files: FILES, services: ['db', 'api', 'frontend'], env: NO_LIMIT });
     stacks.push(on);
+    await limitCpu(on.getContainer('api-1').getId());
     const apiUrl = await reach(on.getContainer('api-1').getId(), 8000, mappedUrl(on, 'api-1', 8000));
     const nginxUrl = await reach(on.getContainer('frontend-1').getId(), 8080, mappedUrl(on, 'frontend-1', 8080));
     await waitReady(apiUrl, '/health/ready');
@@ -310,10 +400,12 @@ async function main(): Promise<void> {
       env: { ...NO_LIMIT, API_HTTP_METRICS: 'false', API_ACCESS_LOG: 'false' },
     });
     stacks.push(off);
+    await limitCpu(off.getContainer('api-1').getId());
     const offUrl = await reach(off.getContainer('api-1').getId(), 8000, mappedUrl(off, 'api-1', 8000));
     await waitReady(offUrl, '/health/ready');
 
     const apiId = on.getContainer('api-1').getId();
+    const dbId = on.getContainer('db-1').getId();
     const limit = Number((await docker('inspect', '--format', '{{.HostConfig.Memory}}', apiId)).trim());
     const env = JSON.parse(await docker('inspect', '--format', '{{json .Config.Env}}', apiId)) as string[];
     const nodeOptions = env.find((entry) => entry.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length) ?? '';
@@ -338,8 +430,8 @@ async function main(): Promise<void> {
     const header = [
       `${new Date().toISOString()}: ${cpus().length} cores (nproc), ${cpu}, shared with other workloads; ` +
         'load generator on the same machine',
-      `API: the observable-todo/api image, Node ${nodeVersion}, ${mib(limit)} memory limit, NODE_OPTIONS=${nodeOptions}; ` +
-        `baselines: ${BASE_IMAGE} with the same limit and NODE_OPTIONS`,
+      `API: the observable-todo/api image, Node ${nodeVersion}, ${CPUS} CPU and ${mib(limit)} memory limit, ` +
+        `NODE_OPTIONS=${nodeOptions}; baselines: ${BASE_IMAGE} with the same limits and NODE_OPTIONS; nginx at its shipped limit`,
       `autocannon reaches ${reached}`,
       `${ROUNDS} interleaved rounds of ${SECONDS} s per contender after 2 s of warm-up, ${CONNECTIONS} connections; ` +
         `latency at a fixed rate of ${RATE_SHARE} × the slowest contender's median saturated throughput; figures are median (min–max)`,
@@ -393,7 +485,119 @@ async function main(): Promise<void> {
       report.data.floor = floor;
     }
 
-    // 3: the data path, direct and through nginx.
+    // 3: the data path against its floor, node:http + node-postgres on the same database and rows.
+    if (SECTIONS.has('floor-data')) {
+      const floor = await pgFloor(apiId, limit, nodeOptions);
+      containers.push(floor.id);
+      const floorPid = await nodePid(floor.id);
+      const apiPid = replicas[0]!.pid;
+      await trimToSeed(dbId);
+      const pairs = [
+        await versus(
+          'GET /api/todos?limit=20',
+          { name: 'API', url: apiUrl, request: PAGE, pid: apiPid },
+          { name: 'floor', url: floor.url, request: PAGE, pid: floorPid },
+        ),
+        await versus(
+          'GET /api/todos/:id',
+          { name: 'API', url: apiUrl, request: oneRow(), pid: apiPid },
+          { name: 'floor', url: floor.url, request: oneRow(), pid: floorPid },
+        ),
+        await versus(
+          'POST /api/todos',
+          { name: 'API', url: apiUrl, request: INSERT, pid: apiPid },
+          { name: 'floor', url: floor.url, request: INSERT, pid: floorPid },
+        ),
+      ];
+      await sampleAll();
+      report.section(
+        'Data path against its floor (node:http + node-postgres, same database, rows and limits)',
+        pairs.flatMap((pair) =>
+          Report.measuredRows(pair.measured.map((m) => ({ ...m, name: `${pair.route}, ${m.name}` }))).slice(pair === pairs[0] ? 0 : 1),
+        ),
+        pairs.map(
+          (pair) =>
+            `${pair.route}: API / floor throughput from CPU per request ${pair.cpu === undefined ? 'n/a' : showSpread(pair.cpu, 2)}, ` +
+            `saturated req/s ${showSpread(pair.rps, 2)}; p99 at ${pair.measured[0].rate} req/s ${pair.p99.toFixed(2)} × the floor's` +
+            (pair.failures > 0 ? `; FAILED: ${pair.failures} non-2xx or socket errors` : ''),
+        ),
+      );
+      for (const pair of pairs) {
+        const cpu = pair.cpu?.median ?? NaN;
+        const worst = Math.min(cpu, pair.rps.median);
+        const met = pair.failures === 0 && cpu >= 0.75 && pair.rps.median >= 0.75;
+        report.target(
+          `${pair.route} at least 0.75 of its floor`,
+          met,
+          (pair.failures > 0 ? `comparison failed: ${pair.failures} non-2xx or socket errors; ` : '') +
+            `by CPU per request ${cpu.toFixed(2)}, saturated req/s ${pair.rps.median.toFixed(2)} (judged on both)` +
+            (met ? '' : `; gap ${Math.max(0, 0.75 - worst).toFixed(2)}`),
+        );
+        report.target(
+          `${pair.route} p99 at most 1.5 × the floor's`,
+          pair.failures === 0 && pair.p99 <= 1.5,
+          `${pair.measured[0].p99.median.toFixed(2)} against ${pair.measured[1].p99.median.toFixed(2)} ms ` +
+            `at ${pair.measured[0].rate} req/s: ${pair.p99.toFixed(2)} ×`,
+        );
+      }
+      report.data.floorData = pairs;
+    }
+
+    // 4: the edge: the list page through nginx against direct, both at their shipped (bench: 1 CPU) limits.
+    if (SECTIONS.has('edge')) {
+      await trimToSeed(dbId);
+      const edge = await versus(
+        'GET /api/todos?limit=20',
+        { name: 'nginx', url: nginxUrl, request: PAGE },
+        { name: 'direct', url: apiUrl, request: PAGE },
+      );
+      await sampleAll();
+      report.section('The edge: list page through nginx against direct', Report.measuredRows(edge.measured), [
+        `nginx / direct saturated req/s ${showSpread(edge.rps, 2)}; ` +
+          `p99 at ${edge.measured[0].rate} req/s ${edge.p99.toFixed(2)} × direct's` +
+          (edge.failures > 0 ? `; FAILED: ${edge.failures} non-2xx or socket errors` : ''),
+      ]);
+      const met = edge.failures === 0 && edge.rps.median >= 0.8;
+      report.target(
+        'the list page through nginx at least 0.80 of direct',
+        met,
+        (edge.failures > 0 ? `comparison failed: ${edge.failures} non-2xx or socket errors; ` : '') +
+          `saturated req/s ${showSpread(edge.rps, 2)}` +
+          (met ? '' : `; gap ${Math.max(0, 0.8 - edge.rps.median).toFixed(2)}`),
+      );
+      report.data.edge = edge;
+    }
+
+    // 5: what the access log costs on a data route: the API as shipped against the same with ACCESS_LOG=false.
+    if (SECTIONS.has('access-log')) {
+      const quiet = await startStack({ files: FILES, services: ['db', 'api'], env: { ...NO_LIMIT, API_ACCESS_LOG: 'false' } });
+      stacks.push(quiet);
+      const quietId = quiet.getContainer('api-1').getId();
+      await limitCpu(quietId);
+      const quietUrl = await reach(quietId, 8000, mappedUrl(quiet, 'api-1', 8000));
+      await waitReady(quietUrl, '/health/ready');
+      await seed(quietUrl);
+      replicas.push(await Replica.of('api, ACCESS_LOG=false', quietId, quietUrl));
+      const logged = await versus(
+        'GET /api/todos/:id',
+        { name: 'access log on', url: apiUrl, request: oneRow(), pid: replicas[0]!.pid },
+        { name: 'ACCESS_LOG=false', url: quietUrl, request: oneRow(), pid: await nodePid(quietId) },
+      );
+      await sampleAll();
+      const [on, off] = logged.measured;
+      // The log's share of the API's CPU per request, round by round: 1 - off/on.
+      const share = spread(on.cpuUsByRound!.map((cpu, round) => 1 - off.cpuUsByRound![round]! / cpu));
+      report.section("The access log's share: GET /api/todos/:id with and without it", Report.measuredRows(logged.measured), [
+        `access log share of the API's CPU per request ` +
+          `${showSpread({ median: share.median * 100, min: share.min * 100, max: share.max * 100 }, 1)}%; ` +
+          `on/off throughput from CPU per request ${logged.cpu === undefined ? 'n/a' : showSpread(logged.cpu, 2)}, ` +
+          `saturated req/s ${showSpread(logged.rps, 2)}` +
+          (logged.failures > 0 ? `; FAILED: ${logged.failures} non-2xx or socket errors` : ''),
+      ]);
+      report.data.accessLog = { ...logged, share };
+    }
+
+    // 6: the data path, direct and through nginx.
     if (SECTIONS.has('data')) {
       const dataPath = await compare([
         { name: 'GET /api/todos?limit=20, direct', url: apiUrl, request: PAGE },
@@ -411,7 +615,7 @@ async function main(): Promise<void> {
       report.data.dataPath = dataPath;
     }
 
-    // 4: /metrics at realistic cardinality.
+    // 7: /metrics at realistic cardinality.
     if (SECTIONS.has('metrics')) {
       await driveEveryRoute(apiUrl);
       const render = await metricsRender(apiId, apiUrl, Number(process.env.BENCH_SCRAPES ?? 50));
@@ -466,12 +670,13 @@ async function main(): Promise<void> {
       report.data.metrics = { ...render, renderMs, fromHost, p95, ready, lagMs: lag };
     }
 
-    // 5: one versus two replicas behind nginx.
+    // 8: one versus two replicas behind nginx.
     if (SECTIONS.has('replicas')) {
       const two = await startStack({ files: FILES, services: ['db', 'api', 'frontend'], env: NO_LIMIT, scale: { api: 2 } });
       stacks.push(two);
       const twoNginx = await reach(two.getContainer('frontend-1').getId(), 8080, mappedUrl(two, 'frontend-1', 8080));
       for (const name of ['api-1', 'api-2']) {
+        await limitCpu(two.getContainer(name).getId());
         const url = await reach(two.getContainer(name).getId(), 8000, mappedUrl(two, name, 8000));
         await waitReady(url, '/health/ready');
         replicas.push(await Replica.of(`api (2 replica stack) ${name}`, two.getContainer(name).getId(), url));
@@ -490,7 +695,7 @@ async function main(): Promise<void> {
       report.data.scaling = scaling;
     }
 
-    // 6: memory per replica, with a last sample so every section that ran is in the peaks.
+    // 9: memory per replica, with a last sample so every section that ran is in the peaks.
     await sampleAll();
     const memoryRows = [['replica', 'idle RSS', 'idle heap used', 'peak RSS', 'peak heap used/total', 'worst case (heap limit + outside)']];
     let worstWorstCase = 0;

@@ -51,6 +51,8 @@ export interface Measured {
   name: string;
   /** Saturated: CONNECTIONS connections as fast as they go. */
   rps: Spread;
+  /** The same, round by round, for ratios between contenders of one round. */
+  rpsByRound: number[];
   p50AtSaturation: Spread;
   p99AtSaturation: Spread;
   /** At a fixed arrival rate below saturation (`rate` req/s). */
@@ -145,6 +147,7 @@ export async function compare(contenders: Contender[]): Promise<Measured[]> {
     return {
       name: contender.name,
       rps: spread(saturated[index]!.map((run) => run.rps)),
+      rpsByRound: saturated[index]!.map((run) => run.rps),
       p50AtSaturation: spread(saturated[index]!.map((run) => run.p50)),
       p99AtSaturation: spread(saturated[index]!.map((run) => run.p99)),
       rate,

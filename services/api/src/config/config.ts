@@ -137,6 +137,15 @@ export const envSchema = z
     ACCESS_LOG: boolean
       .prefault('true')
       .describe('one ECS log line per request; `false` only to measure its cost (`npm run bench`), never in production'),
+    LOG_BUFFER_BYTES: integer(1024, 64 * 1024 * 1024)
+      .prefault('1048576')
+      .describe(
+        'most bytes of log lines held while stdout is not read; a line that does not fit is dropped, ' +
+          'counted in `log_lines_dropped_total` and reported in one `warn` line',
+      ),
+    LOG_FLUSH_INTERVAL_MS: integer(1, 10_000)
+      .prefault('100')
+      .describe('buffered log lines reach stdout at least this often, and at once when 8 KiB have gathered'),
 
     SHUTDOWN_DRAIN_DELAY_MS: integer(0, 60_000)
       .prefault('0')
@@ -185,6 +194,7 @@ export interface Config {
   rateLimit: { max: number; windowMs: number };
   /** Both true except when the benchmark measures what they cost. */
   instrumentation: { httpMetrics: boolean; accessLog: boolean };
+  log: { bufferBytes: number; flushIntervalMs: number };
   shutdown: { drainDelayMs: number; timeoutMs: number };
 }
 
@@ -245,6 +255,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigResult {
       trustProxy: e.TRUST_PROXY,
       rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
       instrumentation: { httpMetrics: e.HTTP_METRICS, accessLog: e.ACCESS_LOG },
+      log: { bufferBytes: e.LOG_BUFFER_BYTES, flushIntervalMs: e.LOG_FLUSH_INTERVAL_MS },
       shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     },
   };

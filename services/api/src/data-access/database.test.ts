@@ -23,6 +23,14 @@ describe('isDatabaseUnavailable (the trusted "retry later" classification)', () 
     expect(isDatabaseUnavailable(new Error('checksum mismatch'))).toBe(false);
   });
 
+  it("counts node-postgres's own errors, unwrapped, as the repository's hot paths see them", () => {
+    expect(isDatabaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(
+      true,
+    );
+    expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('permission denied for table todos'), { code: '42501' }))).toBe(false);
+  });
+
   it('classifies a failed migration by what Umzug wrapped', () => {
     const refused = new ConnectionRefusedError(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
     expect(isDatabaseUnavailable(new MigrationError(migration as never, refused))).toBe(true);

@@ -73,11 +73,13 @@ const UNAVAILABLE_SQLSTATE = /^(08|57P|53)/;
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
     if (current instanceof ConnectionError) return true;
-    const original = (current as { original?: { code?: unknown; message?: unknown } }).original;
-    if (typeof original?.code === 'string' && UNAVAILABLE_SQLSTATE.test(original.code)) return true;
-    // node-postgres reports a connection dropped mid-query without a SQLSTATE.
-    if (typeof original?.message === 'string' && /Connection terminated|ECONNRESET|ECONNREFUSED/.test(original.message)) {
-      return true;
+    // Sequelize wraps the driver's error as `original`; the repository's hot paths get node-postgres's own.
+    const original = (current as { original?: unknown }).original;
+    for (const candidate of [current, original] as { code?: unknown; message?: unknown }[]) {
+      if (typeof candidate !== 'object' || candidate === null) continue;
+      if (typeof candidate.code === 'string' && UNAVAILABLE_SQLSTATE.test(candidate.code)) return true;
+      // node-postgres reports a connection dropped mid-query without a SQLSTATE.
+      if (typeof candidate.message === 'string' && /Connection terminated|ECONNRESET|ECONNREFUSED/.test(candidate.message)) return true;
     }
     current = (current as { cause?: unknown }).cause;
   }

@@ -6,8 +6,9 @@ export interface Todo {
   id: number;
   title: string;
   completed: boolean;
-  createdAt: Date;
-  updatedAt: Date;
+  /** ISO 8601 in UTC with milliseconds, as the API writes it (`2026-12-04T17:00:00.005Z`). */
+  createdAt: string;
+  updatedAt: string;
 }
 
 export const LIST_DEFAULT_LIMIT = 50;

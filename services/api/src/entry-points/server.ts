@@ -70,11 +70,15 @@ async function shutdown(service: Service, server: Server, signal: string): Promi
   service.trustedProxies.stop();
   await service.sequelize.close();
   logger.info('shutdown complete', { 'event.action': 'shutdown-complete' });
+  // Every buffered line, the access lines of the last requests included, reaches stdout before exit.
+  await service.logSink.flush();
 }
 
 async function main(): Promise<void> {
   const service = createService(configFromEnvOrExit(process.env));
   const { logger, config } = service;
+  // process.exit() elsewhere (a crash, a failed migration): what is buffered is written synchronously on the way out.
+  process.on('exit', () => service.logSink.flushSync());
 
   // Untrusted errors outside a request: log with the stack and crash; the orchestrator restarts us.
   process.on('uncaughtException', (error) => {

@@ -1,6 +1,8 @@
 import { ecsFormat } from '@elastic/ecs-winston-format';
 import winston from 'winston';
+import TransportStream from 'winston-transport';
 import type { Writable } from 'node:stream';
+import type { LogSink } from './log-sink.js';
 import type { RequestContext } from './request-context.js';
 
 export type Logger = winston.Logger;
@@ -9,8 +11,24 @@ export interface LoggerOptions {
   level: string;
   service: { name: string; version: string };
   context: RequestContext;
-  /** Where lines go; stdout unless a test captures them. */
+  /** Where lines go: the service's LogSink (buffered stdout), a test's stream, or else stdout line by line (migrate). */
+  sink?: LogSink;
   stream?: Writable;
+}
+
+/** winston's lines into a LogSink, so they share its buffer, and its order, with the access log. */
+/** triple-beam's MESSAGE: where winston's formats leave the finished line. */
+const MESSAGE = Symbol.for('message');
+
+class SinkTransport extends TransportStream {
+  constructor(private readonly sink: LogSink) {
+    super();
+  }
+
+  override log(info: Record<string | symbol, unknown>, callback: () => void): void {
+    this.sink.write(`${info[MESSAGE] as string}\n`);
+    callback();
+  }
 }
 
 /** Adds the current request's id to lines that do not carry one already. */
@@ -25,7 +43,11 @@ function requestIdFormat(context: RequestContext): winston.Logform.Format {
 /** ECS JSON lines, one per event, on stdout. */
 export function createLogger(options: LoggerOptions): Logger {
   const transport =
-    options.stream === undefined ? new winston.transports.Console() : new winston.transports.Stream({ stream: options.stream });
+    options.sink !== undefined
+      ? new SinkTransport(options.sink)
+      : options.stream === undefined
+        ? new winston.transports.Console()
+        : new winston.transports.Stream({ stream: options.stream });
   return winston.createLogger({
     level: options.level,
     format: winston.format.combine(

@@ -87,6 +87,19 @@ export interface ReadinessSnapshot {
   dependencies: { database: boolean; schema: boolean };
 }
 
+/** Log lines the LogSink dropped because its buffer was full, read at scrape time. */
+export function registerLogMetrics(registry: Registry, droppedLines: () => number): void {
+  new Counter({
+    name: 'log_lines_dropped_total',
+    help: 'Log lines dropped because stdout was not read fast enough and the buffer (LOG_BUFFER_BYTES) was full',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(droppedLines());
+    },
+  });
+}
+
 /** Pool gauges read at scrape time, so they are never stale. */
 export function registerPoolMetrics(registry: Registry, stats: () => PoolStats): void {
   new Gauge({

@@ -11,7 +11,16 @@ export class ServerProcess {
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => this.stdout.push(...chunk.split('\n').filter(Boolean)));
+    // A chunk of the pipe can end inside a line (the log writes in batches): keep the tail until its newline comes.
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      this.stdout.push(...lines.filter(Boolean));
+    });
+    child.stdout.on('end', () => {
+      if (partial !== '') this.stdout.push(partial);
+    });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
     this.exited = once(child, 'exit').then(([code, signal]) => ({
       code: code as number | null,
@@ -25,6 +34,15 @@ export class ServerProcess {
       stdio: 'pipe',
     });
     return new ServerProcess(child);
+  }
+
+  /** Stop reading the child's stdout, as a stalled log collector would: once the pipe is full, its writes wait. */
+  pauseStdout(): void {
+    this.child.stdout.pause();
+  }
+
+  resumeStdout(): void {
+    this.child.stdout.resume();
   }
 
   signal(signal: NodeJS.Signals): void {

@@ -7,6 +7,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { RequestContext } from '../../observability/request-context.js';
 import { errorHandler, notFound } from './middleware/errors.js';
+import type { AccessLog } from '../../observability/access-log.js';
 import { observeResponses } from './middleware/observe-responses.js';
 import { rateLimitPerClient } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
@@ -22,6 +23,8 @@ export interface AppDependencies {
   config: Pick<Config, 'chaosEndpoints' | 'corsOrigins' | 'rateLimit' | 'instrumentation'>;
   trustedProxies: TrustedProxies;
   logger: Logger;
+  /** One ECS line per request; undefined when ACCESS_LOG=false. */
+  accessLog: AccessLog | undefined;
   metrics: Metrics;
   requestContext: RequestContext;
   readiness: Readiness;
@@ -48,7 +51,7 @@ export function createApp(deps: AppDependencies): Express {
     observeResponses({
       // Off only while the benchmark measures their cost (HTTP_METRICS, ACCESS_LOG).
       metrics: deps.config.instrumentation.httpMetrics ? deps.metrics : undefined,
-      logger: deps.config.instrumentation.accessLog ? deps.logger : undefined,
+      accessLog: deps.accessLog,
     }),
   );
   app.use(securityHeaders());

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AccessLog } from '../../observability/access-log.js';
 import { metricValue, startTestService, type TestService } from '../../test-support/service.js';
 
 // HTTP_METRICS and ACCESS_LOG exist so the benchmark can measure what the
@@ -42,13 +43,15 @@ describe('instrumentation switches', () => {
 });
 
 describe('access log below the configured level', () => {
-  it('skips the whole winston pipeline for a probe at LOG_LEVEL=info, not only its output', async () => {
+  it('builds no line for a probe at LOG_LEVEL=info, and never goes through winston', async () => {
     const service = await serviceWith({ LOG_LEVEL: 'info' });
-    // winston formats every line before its transport drops it by level: the cost of a line, for nothing.
-    const formatted = vi.spyOn(service.logger.format, 'transform');
+    const built = vi.spyOn(AccessLog.prototype, 'format');
+    const throughWinston = vi.spyOn(service.logger.format, 'transform');
     await request(service.app).get('/health/live').expect(200);
     await request(service.app).get('/nowhere').expect(404);
-    expect(formatted).toHaveBeenCalledTimes(1);
+    expect(built).toHaveBeenCalledTimes(1);
+    expect(throughWinston).not.toHaveBeenCalled();
     expect(service.logs.lines.map((line) => line.message)).toEqual(['GET /nowhere 404']);
+    built.mockRestore();
   });
 });

@@ -84,6 +84,55 @@ describe('todos CRUD', () => {
     await api().get('/api/todos?limit=100').expect(200);
   });
 
+  it('answers the total past the last page too, where the page itself has no row', async () => {
+    for (const [title, completed] of [
+      ['a', false],
+      ['b', true],
+      ['c', false],
+    ] as const) {
+      await createTodo(title, completed);
+    }
+    await api().get('/api/todos?offset=3').expect(200, { items: [], total: 3, limit: 50, offset: 3 });
+    await api().get('/api/todos?limit=1&offset=1000').expect(200, { items: [], total: 3, limit: 1, offset: 1000 });
+    await api().get('/api/todos?completed=true&offset=1').expect(200, { items: [], total: 1, limit: 50, offset: 1 });
+    await api().get('/api/todos?completed=false&offset=5').expect(200, { items: [], total: 2, limit: 50, offset: 5 });
+  });
+
+  it('formats stored timestamps as Date#toISOString does: UTC, milliseconds truncated, on read, list and update', async () => {
+    const todo = await createTodo('timestamps');
+    for (const [stored, written] of [
+      ['2026-01-02 03:04:05.678999+00', '2026-01-02T03:04:05.678Z'],
+      ['2026-12-31 23:59:59.999999-02', '2027-01-01T01:59:59.999Z'],
+      ['2026-06-01 00:00:00+05:30', '2026-05-31T18:30:00.000Z'],
+    ] as [string, string][]) {
+      await service.sequelize.query('UPDATE todos SET created_at = $1 WHERE id = $2', { bind: [stored, todo.id] });
+      expect(new Date(Date.parse(written)).toISOString()).toBe(written);
+      expect(((await api().get(`/api/todos/${todo.id}`).expect(200)).body as { createdAt: string }).createdAt).toBe(written);
+      const listed = (await api().get('/api/todos').expect(200)).body as { items: { id: number; createdAt: string }[] };
+      expect(listed.items.find((item) => item.id === todo.id)?.createdAt).toBe(written);
+      // The update goes through Sequelize's model (a Date), and must write the same string.
+      expect(
+        ((await api().patch(`/api/todos/${todo.id}`).send({ completed: true }).expect(200)).body as { createdAt: string }).createdAt,
+      ).toBe(written);
+    }
+  });
+
+  it('writes a todo the same way on create, read and list: its fields in order, ISO timestamps', async () => {
+    const created = await api().post('/api/todos').send({ title: 'shape' }).expect(201);
+    const read = await api()
+      .get(`/api/todos/${(created.body as { id: number }).id}`)
+      .expect(200);
+    const listed = await api().get('/api/todos').expect(200);
+    const fields = ['id', 'title', 'completed', 'createdAt', 'updatedAt'];
+    for (const text of [created.text, read.text, JSON.stringify((listed.body as { items: unknown[] }).items[0])]) {
+      const todo = JSON.parse(text) as Record<string, unknown>;
+      expect(Object.keys(todo)).toEqual(fields);
+      expect(todo.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(todo.updatedAt).toBe(todo.createdAt);
+    }
+    expect(read.text).toBe(created.text);
+  });
+
   it('updates title and completed, bumping updatedAt', async () => {
     const todo = await createTodo('draft');
     const updated = await api().patch(`/api/todos/${todo.id}`).send({ title: ' final ', completed: true }).expect(200);

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { errorFields, type Logger } from '../../../observability/logger.js';
+import type { AccessLevel, AccessLog } from '../../../observability/access-log.js';
+import { errorFields } from '../../../observability/logger.js';
 import { UNMATCHED_ROUTE, type Metrics } from '../../../observability/metrics.js';
 
 /** Probes and scrapes (by route template) arrive every few seconds; at debug level they do not drown the real traffic. */
@@ -9,7 +10,7 @@ export interface ResponseObservers {
   /** Request count, duration and in-flight gauge; off only while the benchmark measures their cost (HTTP_METRICS). */
   metrics?: Metrics | undefined;
   /** One access-log line per request; off only while the benchmark measures its cost (ACCESS_LOG). */
-  logger?: Logger | undefined;
+  accessLog?: AccessLog | undefined;
 }
 
 /**
@@ -19,8 +20,8 @@ export interface ResponseObservers {
  * which). This runs on every request, so it allocates as little as it can
  * (docs/benchmark.md, "Where the time went").
  */
-export function observeResponses({ metrics, logger }: ResponseObservers): RequestHandler {
-  if (metrics === undefined && logger === undefined) return (_req, _res, next) => next();
+export function observeResponses({ metrics, accessLog }: ResponseObservers): RequestHandler {
+  if (metrics === undefined && accessLog === undefined) return (_req, _res, next) => next();
   return (req, res, next) => {
     // A double, not hrtime.bigint(): no allocation per request, and sub-microsecond resolution.
     const startedAt = performance.now();
@@ -32,7 +33,7 @@ export function observeResponses({ metrics, logger }: ResponseObservers): Reques
         metrics.httpInFlight.count -= 1;
         metrics.http.record(req.method, route, res.statusCode, milliseconds / 1000);
       }
-      if (logger !== undefined) writeAccessLine(logger, req, res, route, milliseconds);
+      if (accessLog !== undefined) writeAccessLine(accessLog, req, res, route, milliseconds);
     });
     next();
   };
@@ -48,24 +49,31 @@ export function routeLabel(req: Request): string {
  * One ECS line per request, with the fields set explicitly: no headers,
  * no bodies, no query string (it can carry personal data).
  */
-function writeAccessLine(logger: Logger, req: Request, res: Response, route: string, milliseconds: number): void {
+function writeAccessLine(accessLog: AccessLog, req: Request, res: Response, route: string, milliseconds: number): void {
   const status = res.statusCode;
   // Trusted 5xx (503 while PostgreSQL is away) are expected: warn, no stack. Bugs keep error and their stack.
   const trusted = res.locals.errorTrusted === true;
-  const level = status >= 500 && !trusted ? 'error' : status >= 400 ? 'warn' : PROBE_ROUTES.has(route) ? 'debug' : 'info';
-  // winston formats a line (ECS fields, JSON) before its transport drops it by
-  // level: at the default `info`, every probe and scrape would pay that for nothing.
-  if (!logger.isLevelEnabled(level)) return;
+  const level: AccessLevel = status >= 500 && !trusted ? 'error' : status >= 400 ? 'warn' : PROBE_ROUTES.has(route) ? 'debug' : 'info';
+  // Decided before any string work: at the default `info`, probes and scrapes cost nothing here.
+  if (!accessLog.isLevelEnabled(level)) return;
   const path = req.originalUrl.split('?', 1)[0] ?? '/';
   const error: unknown = res.locals.error;
-  logger.log(level, `${req.method} ${path} ${status}`, {
-    'http.request.id': res.locals.requestId as string,
-    'http.request.method': req.method,
-    'url.path': path,
-    'http.response.status_code': status,
+  const fields = status >= 500 && error !== undefined ? errorFields(error, { stack: !trusted }) : undefined;
+  accessLog.write(level, `${req.method} ${path} ${status}`, {
+    requestId: res.locals.requestId as string,
+    method: req.method,
+    path,
+    status,
     // ECS event.duration is in nanoseconds.
-    'event.duration': Math.round(milliseconds * 1e6),
-    ...(res.writableFinished ? {} : { 'event.outcome': 'unknown', 'labels.aborted': 'true' }),
-    ...(status >= 500 && error !== undefined ? errorFields(error, { stack: !trusted }) : {}),
+    durationNs: Math.round(milliseconds * 1e6),
+    aborted: !res.writableFinished,
+    error:
+      fields === undefined
+        ? undefined
+        : {
+            type: fields['error.type']!,
+            message: fields['error.message']!,
+            ...(fields['error.stack_trace'] === undefined ? {} : { stackTrace: fields['error.stack_trace'] }),
+          },
   });
 }
