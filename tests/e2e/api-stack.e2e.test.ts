@@ -141,12 +141,17 @@ describe('the API container from deploy/compose/app.yaml', () => {
   });
 
   it('writes ECS JSON lines to stdout, carrying the request id', async () => {
-    const logs = await docker('logs', stack.getContainer('api-1').getId());
-    const line = logs
-      .split('\n')
-      .filter((text) => text.startsWith('{'))
-      .map((text) => JSON.parse(text) as Record<string, unknown>)
-      .find((entry) => entry['http.request.id'] === 'e2e-create-1');
+    // Lines reach stdout in batches, at the latest LOG_FLUSH_INTERVAL_MS (100 ms) after they are written.
+    const line = await pollUntil(
+      async () =>
+        (await docker('logs', stack.getContainer('api-1').getId()))
+          .split('\n')
+          .filter((text) => text.startsWith('{'))
+          .map((text) => JSON.parse(text) as Record<string, unknown>)
+          .find((entry) => entry['http.request.id'] === 'e2e-create-1'),
+      (found) => found !== undefined,
+      { timeoutMs: 5_000, what: 'the access line of e2e-create-1' },
+    );
     expect(line).toMatchObject({
       'log.level': 'info',
       'http.request.method': 'POST',

@@ -130,12 +130,20 @@ describe('two API replicas behind nginx', () => {
       await response.arrayBuffer();
       requestIds.push(response.headers.get('x-request-id')!);
     }
-    // nginx's request id reaches the API (X-Request-Id) and is in the replica's log line.
-    const served = new Map<string, number>();
-    for (const replica of REPLICAS) {
-      const logs = await docker('logs', stack.getContainer(replica).getId());
-      served.set(replica, requestIds.filter((id) => logs.includes(`"http.request.id":"${id}"`)).length);
-    }
+    // nginx's request id reaches the API (X-Request-Id) and is in the replica's log line;
+    // lines reach stdout in batches, at the latest LOG_FLUSH_INTERVAL_MS (100 ms) after they are written.
+    const served = await pollUntil(
+      async () => {
+        const counts = new Map<string, number>();
+        for (const replica of REPLICAS) {
+          const logs = await docker('logs', stack.getContainer(replica).getId());
+          counts.set(replica, requestIds.filter((id) => logs.includes(`"http.request.id":"${id}"`)).length);
+        }
+        return counts;
+      },
+      (counts) => [...counts.values()].reduce((a, b) => a + b, 0) === requestIds.length,
+      { timeoutMs: 5_000, what: 'an access line for each of the 40 requests' },
+    );
     console.log(`[replicas] 40 requests through nginx served by ${JSON.stringify(Object.fromEntries(served))}`);
     expect([...served.values()].reduce((a, b) => a + b, 0)).toBe(requestIds.length);
     for (const replica of REPLICAS) expect(served.get(replica)).toBeGreaterThan(0);
