@@ -8,7 +8,7 @@ import { image as imageRef } from '@observable-todo/test-support/images';
 import { docker } from '@observable-todo/test-support/docker';
 import { imageAvailability } from '@observable-todo/test-support/image-availability';
 import { repoRoot } from '@observable-todo/test-support/repo';
-import { evaluate, terraformAvailability, terraformDir } from './support/terraform.js';
+import { bundleManifest, terraformAvailability, terraformDir } from './support/terraform.js';
 
 /**
  * Boot-script tests with a fake AWS CLI: files/deploy.sh, the script
@@ -37,20 +37,9 @@ const skipReason = !image.ok
 if (skipReason !== undefined) console.warn(`[skipped] boot-script tests with a fake AWS CLI: ${skipReason}`);
 
 /** The bundle's files and content hash: from Terraform where it runs, else the same formula here. */
-async function bundleManifest(): Promise<{ files: string[]; hash: string }> {
-  if (terraformAvailability().ok) {
-    return (await evaluate(
-      [
-        'module "b" {',
-        `  source    = ${JSON.stringify(path.join(terraformDir, 'modules/bundle-files'))}`,
-        `  repo_root = ${JSON.stringify(repoRoot)}`,
-        '}',
-        'output "files" { value = module.b.files }',
-        'output "hash" { value = module.b.hash }',
-        '',
-      ].join('\n'),
-    )) as { files: string[]; hash: string };
-  }
+/** The bundle's files and hash, as modules/bundle-files selects them (needs terraform). */
+async function terraformBundle(): Promise<{ files: string[]; hash: string }> {
+  if (terraformAvailability().ok) return bundleManifest();
   throw new Error('terraform is needed to select the bundle files');
 }
 
@@ -80,7 +69,7 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
     sh('cd /opt/observable-todo && find . -printf "%p %m %u:%g\\n" | sort && find . -type f -exec sha256sum {} + | sort');
 
   beforeAll(async () => {
-    const { files, hash: h } = await bundleManifest();
+    const { files, hash: h } = await terraformBundle();
     hash = h;
     work = mkdtempSync(path.join(tmpdir(), 'boot-script-'));
     const zip = spawnSync('zip', ['-q', '-X', path.join(work, 'bundle.zip'), '-@'], { cwd: repoRoot, input: files.join('\n') });
@@ -182,7 +171,7 @@ describe.skipIf(skipReason !== undefined)('boot script (files/deploy.sh) with a 
 
   it('unpacks exactly the bundle, whose content hash it checked', async () => {
     const listed = (await sh('cd /opt/observable-todo/app && find . -type f -printf "%P\\n" | LC_ALL=C sort')).trim().split('\n');
-    const { files } = await bundleManifest();
+    const { files } = await terraformBundle();
     expect(listed.filter((f) => f !== '.env' && !f.startsWith('deploy/compose/secrets/'))).toEqual(files);
     const compose = await sh('cat /opt/observable-todo/app/compose.yaml');
     expect(sha(compose)).toBe(sha(readFileSync(path.join(repoRoot, 'compose.yaml'))));

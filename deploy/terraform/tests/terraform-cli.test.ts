@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { composeNeeds } from './support/compose-needs.js';
 import { repoRoot } from '@observable-todo/test-support/repo';
-import { evaluate, planVariables, terraform, terraformAvailability, terraformDir } from './support/terraform.js';
+import { bundleManifest, evaluate, planVariables, terraform, terraformAvailability, terraformDir } from './support/terraform.js';
 
 // What the terraform binary can prove without a provider: formatting, the
 // variables' validation rules, the bundle's file list and hash, the rendered
@@ -27,18 +27,7 @@ describe.skipIf(!cli.ok)(`terraform CLI (${cli.ok ? cli.version : 'absent'}), no
 
   describe('bundle (modules/bundle-files)', () => {
     let bundle: { files: string[]; hash: string };
-    const load = async () =>
-      (bundle ??= (await evaluate(
-        [
-          'module "b" {',
-          `  source    = ${JSON.stringify(path.join(terraformDir, 'modules/bundle-files'))}`,
-          `  repo_root = ${JSON.stringify(repoRoot)}`,
-          '}',
-          'output "files" { value = module.b.files }',
-          'output "hash" { value = module.b.hash }',
-          '',
-        ].join('\n'),
-      )) as typeof bundle);
+    const load = async () => (bundle ??= await bundleManifest());
 
     it('holds exactly the files compose.yaml and the host overrides include, mount and build', async () => {
       const { files } = await load();

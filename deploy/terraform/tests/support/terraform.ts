@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from '@cdktf/hcl2json';
+import { repoRoot } from '@observable-todo/test-support/repo';
 
 export const terraformDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -141,4 +142,19 @@ export async function planVariables(vars: Record<string, string>): Promise<RunRe
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The deployment bundle as modules/bundle-files selects it from this repository: its files and its hash (needs terraform). */
+export async function bundleManifest(): Promise<{ files: string[]; hash: string }> {
+  return (await evaluate(
+    [
+      'module "b" {',
+      `  source    = ${JSON.stringify(path.join(terraformDir, 'modules/bundle-files'))}`,
+      `  repo_root = ${JSON.stringify(repoRoot)}`,
+      '}',
+      'output "files" { value = module.b.files }',
+      'output "hash" { value = module.b.hash }',
+      '',
+    ].join('\n'),
+  )) as { files: string[]; hash: string };
 }
