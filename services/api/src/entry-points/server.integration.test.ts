@@ -64,8 +64,13 @@ describe('start-up', () => {
       body: JSON.stringify({ title: 'from a real socket' }),
     });
     expect(created.status).toBe(201);
-    const lines = server!.logLines();
-    expect(lines.some((line) => typeof line.message === 'string' && line.message.startsWith('migrations done'))).toBe(true);
+    // Log lines reach stdout through the buffered writer, within LOG_FLUSH_INTERVAL_MS: wait for the line, don't read once.
+    await pollUntil(
+      () =>
+        Promise.resolve(server!.logLines().some((line) => typeof line.message === 'string' && line.message.startsWith('migrations done'))),
+      (found) => found,
+      { timeoutMs: 5_000, what: "the 'migrations done' log line" },
+    );
   });
 });
 
